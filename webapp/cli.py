@@ -1,0 +1,97 @@
+"""`flask --app webapp ...` commands: database, sandbox data and the app outbox."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from .db import new_session
+from .models import Cabinet, Notification
+from .services import phone as phone_rules
+
+DEMO = Path(__file__).resolve().parent / "sandbox" / "demo.json"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(url: str) -> "object":
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_database(app: Flask) -> None:
+    from alembic import command
+
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    cfg = alembic_config(url)
+    cfg.attributes["connection_engine"] = app.extensions["db_engine"]  # type: ignore[attr-defined]
+    command.upgrade(cfg, "head")  # type: ignore[arg-type]
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("db-upgrade")
+    def db_upgrade() -> None:
+        """Create or migrate the database to the latest schema (Alembic)."""
+        upgrade_database(current_app)
+        click.echo("database is at the latest revision")
+
+    sandbox = click.Group("sandbox", help="Sandbox data and the emulated ed24.kz app.")
+    app.cli.add_command(sandbox)
+
+    @sandbox.command("load")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def sandbox_load(path: str) -> None:
+        """Replace all data with FILE.json (validated first; a bad file changes nothing)."""
+        from .sandbox.loader import SandboxDataError, load, read_file
+
+        try:
+            data = read_file(path)
+            with new_session(current_app) as db:
+                counts = load(db, data, current_app.extensions["clock"].now())
+        except SandboxDataError as exc:
+            click.echo(f"{path}: {exc}", err=True)
+            sys.exit(1)
+        click.echo("loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+    @sandbox.command("load-demo")
+    @click.option("--if-empty", is_flag=True, help="Only when the database has no cabinet yet.")
+    def sandbox_load_demo(if_empty: bool) -> None:
+        """Load the shipped demo data."""
+        from .sandbox.loader import load, read_file
+
+        with new_session(current_app) as db:
+            if if_empty and db.scalar(select(func.count()).select_from(Cabinet)):
+                click.echo("demo data not loaded: the database already has data")
+                return
+            counts = load(db, read_file(str(DEMO)), current_app.extensions["clock"].now())
+        click.echo("demo loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+    @sandbox.command("outbox")
+    @click.option("--phone", required=True, help="+77057546868, 87057546868 or 7057546868")
+    def sandbox_outbox(phone: str) -> None:
+        """Print the app notifications of PHONE, newest first."""
+        from .services.clock import as_utc, reference_time
+        from .views.sandbox_app import notification_text
+
+        normalised, error = phone_rules.normalise(phone)
+        if error:
+            click.echo(f"not a Kazakhstan mobile number: {phone}", err=True)
+            sys.exit(1)
+        with new_session(current_app) as db, current_app.test_request_context(), force_locale("ru"):
+            rows = db.scalars(select(Notification).where(Notification.phone == normalised)
+                              .order_by(Notification.created_at.desc(), Notification.id.desc()))
+            count = 0
+            for n in rows:
+                click.echo(f"{reference_time(as_utc(n.created_at))}  {notification_text(n)}")
+                count += 1
+            if not count:
+                click.echo(f"no notifications for {normalised}")

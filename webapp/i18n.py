@@ -1,0 +1,97 @@
+"""Languages: the URL prefix decides (/ru, /kk); a cookie remembers the choice."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, abort, current_app, g, request, url_for
+from flask_babel import Babel, gettext, ngettext
+
+from .services.clock import as_utc, reference_time
+
+babel = Babel()
+LANG_COOKIE = "lang"
+LANG_NAMES = {"kk": "Қазақша", "ru": "Русский"}
+
+
+def current_lang() -> str:
+    return getattr(g, "lang", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def preferred_lang() -> str:
+    """For "/": the cookie, else Accept-Language (kk if preferred over ru), else ru."""
+    languages = current_app.config["LANGUAGES"]
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages) or "ru"
+
+
+def switch_url(lang: str) -> str:
+    """The same page in another language: flow state lives in the session, so it is kept."""
+    if request.endpoint and request.url_rule and "lang" in request.url_rule.arguments:
+        args = dict(request.view_args or {})
+        args["lang"] = lang
+        query = {k: v for k, v in request.args.items() if k in ("next",)}
+        return url_for(request.endpoint, **args, **query)
+    return url_for("site.home", lang=lang)
+
+
+def duration(td: timedelta) -> str:
+    """"через 14 минут": a wait in words, in the page's language."""
+    seconds = max(1, int(-(-td.total_seconds() // 1)))
+    if seconds < 60:
+        return ngettext("через %(num)d секунду", "через %(num)d секунд", seconds)
+    minutes = -(-seconds // 60)
+    if minutes <= 180:
+        return ngettext("через %(num)d минуту", "через %(num)d минут", minutes)
+    hours = -(-minutes // 60)
+    if hours <= 48:
+        return ngettext("через %(num)d час", "через %(num)d часов", hours)
+    return ngettext("через %(num)d день", "через %(num)d дней", -(-hours // 24))
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=current_lang)
+
+    @app.url_value_preprocessor
+    def _pull_lang(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        if values is not None and "lang" in values:
+            lang = values.pop("lang")
+            if lang not in app.config["LANGUAGES"]:
+                abort(404)
+            g.lang = lang
+
+    @app.url_defaults
+    def _push_lang(endpoint: str, values: dict[str, Any]) -> None:
+        if "lang" in values or not app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            return
+        values["lang"] = current_lang()
+
+    @app.after_request
+    def _remember(response: Any) -> Any:
+        lang = getattr(g, "lang", None)
+        if lang and request.cookies.get(LANG_COOKIE) != lang and response.mimetype == "text/html":
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                                httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
+        return response
+
+    @app.context_processor
+    def _shell() -> dict[str, Any]:
+        lang = current_lang()
+        other = "kk" if lang == "ru" else "ru"
+        return {
+            "lang": lang,
+            "other_lang": other,
+            "other_lang_name": LANG_NAMES[other],
+            "switch_url": switch_url,
+            "server_time": reference_time(app.extensions["clock"].now()),
+            "site_city": app.config["SITE_CITY"],
+            "duration": duration,
+            "error_title": error_title,
+            "format_time": lambda moment: reference_time(as_utc(moment)),
+        }
+
+
+def error_title(title: str, has_errors: bool) -> str:
+    return gettext("Ошибка: %(title)s", title=title) if has_errors else title

@@ -1,0 +1,48 @@
+"""Injectable clock, so that timing rules are tested without sleeping."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+ALMATY = ZoneInfo("Asia/Almaty")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Current time, timezone-aware UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class FakeClock:
+    """A clock that only moves when a test moves it."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float = 0, **kwargs: float) -> None:
+        self._now += timedelta(seconds=seconds, **kwargs)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Stored datetimes come back naive from SQLite: they are UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def seconds_until(deadline: datetime, now: datetime) -> int:
+    """Whole seconds left until a deadline, rounded up, never negative."""
+    left = (as_utc(deadline) - now).total_seconds()
+    return max(0, int(-(-left // 1)))
+
+
+def reference_time(now: datetime) -> str:
+    """The header's "Эталонное время сервера" value: YYYY.MM.DD HH:MM in Almaty."""
+    return now.astimezone(ALMATY).strftime("%Y.%m.%d %H:%M")

@@ -1,0 +1,43 @@
+"""Kazakhstan mobile numbers: normalisation to +77XXXXXXXXX and masking."""
+from __future__ import annotations
+
+import enum
+import re
+
+_SEPARATORS = re.compile(r"[\s()\-.\u00a0]")
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+class PhoneError(enum.Enum):
+    EMPTY = "empty"
+    INVALID = "invalid"
+
+
+def normalise(raw: str | None) -> tuple[str, PhoneError | None]:
+    """Accept "+7 (705) 754-68-68", "87057546868", "7057546868"; return "+77057546868"."""
+    value = _SEPARATORS.sub("", (raw or "").strip())
+    if not value:
+        return "", PhoneError.EMPTY
+    if value.startswith("+"):
+        value = value[1:]
+        if not value.startswith("7"):
+            return "", PhoneError.INVALID
+    if len(value) > 20 or not set(value) <= _ASCII_DIGITS:
+        return "", PhoneError.INVALID
+    if len(value) == 11 and value[0] in "78":
+        national = value[1:]
+    elif len(value) == 10:
+        national = value
+    else:
+        return "", PhoneError.INVALID
+    # Kazakhstan mobile operators' codes all start with 7 (700-708, 747, 771-778).
+    if not national.startswith("7"):
+        return "", PhoneError.INVALID
+    return "+7" + national, None
+
+
+def mask(phone: str) -> str:
+    """+77057546868 → +770****6868, as the manual shows it."""
+    if len(phone) != 12:
+        return "****"
+    return f"{phone[:4]}****{phone[-4:]}"
