@@ -81,7 +81,7 @@ class Browser:
         payload = dict(data or {})
         headers = dict(kwargs.pop("headers", {}) or {})
         if csrf:
-            token = self._token or self.token()
+            token = self.token()
             if htmx:
                 headers["X-CSRFToken"] = token
             else:

@@ -9,10 +9,13 @@ from flask import Flask
 from . import config as config_module
 
 
-def create_app(config: type | dict[str, Any] | None = None) -> Flask:
+def create_app(config: type | dict[str, Any] | str | None = None) -> Flask:
+    """The app; `config` is a Config class, a dict of overrides, or "production"."""
     app = Flask(__name__, instance_path=str(config_module.INSTANCE))
     if config is None:
         config = config_module.Config
+    elif config == "production":
+        config = config_module.ProductionConfig
     if isinstance(config, dict):
         app.config.from_object(config_module.Config)
         app.config.update(config)

@@ -92,4 +92,4 @@ def code_blocked(wait: object) -> str:
 
 
 def resend_wait(seconds: int) -> str:
-    return _("Вы можете запросить код повторно через %(num)d сек.", num=seconds)
+    return _("Вы можете запросить код повторно через %(num)s сек.", num=seconds)

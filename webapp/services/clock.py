@@ -46,3 +46,16 @@ def seconds_until(deadline: datetime, now: datetime) -> int:
 def reference_time(now: datetime) -> str:
     """The header's "Эталонное время сервера" value: YYYY.MM.DD HH:MM in Almaty."""
     return now.astimezone(ALMATY).strftime("%Y.%m.%d %H:%M")
+
+
+class OffsetClock(SystemClock):
+    """Real time that a test may jump forward (e2e: countdowns, lockouts)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return super().now() + self.offset
+
+    def advance(self, seconds: float = 0, **kwargs: float) -> None:
+        self.offset += timedelta(seconds=seconds, **kwargs)

@@ -1,0 +1,61 @@
+# ed24-cabinet. The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+FLASK  := $(BIN)/flask --app webapp
+PYBABEL := $(BIN)/pybabel
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test unit integration e2e venv i18n i18n-update db serve chromium clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Compiled catalogs (.mo) are built, not committed.
+i18n: venv
+	$(PYBABEL) compile -q -d webapp/translations
+
+# After changing texts: refresh the template and both catalogs, then translate kk.
+i18n-update: venv
+	$(PYBABEL) extract -q -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location \
+		--sort-output --project=ed24-cabinet -o webapp/translations/messages.pot .
+	$(PYBABEL) update -q -i webapp/translations/messages.pot -d webapp/translations --width=100 --no-fuzzy-matching
+
+db: venv i18n
+	$(FLASK) db-upgrade
+	$(FLASK) sandbox load-demo --if-empty
+
+run: db
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production serving: needs SECRET_KEY (and usually DATABASE_URL) in the environment.
+serve: venv i18n
+	SANDBOX=0 $(FLASK) db-upgrade
+	SANDBOX=0 $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - \
+		'webapp:create_app("production")'
+
+# Debian's Chromium for the browser tests (never a downloaded browser).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test: venv i18n chromium
+	$(BIN)/python -m pytest -q
+
+unit: venv
+	$(BIN)/python -m pytest -q tests/unit
+
+integration: venv i18n
+	$(BIN)/python -m pytest -q tests/integration
+
+e2e: venv i18n chromium
+	$(BIN)/python -m pytest -q e2e
+
+clean:
+	rm -rf $(VENV) instance webapp/translations/*/LC_MESSAGES/*.mo
