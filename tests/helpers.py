@@ -102,3 +102,27 @@ def text_of(response: Any) -> str:
 def title_of(response: Any) -> str:
     found = re.search(r"<title>(.*?)</title>", response.get_data(as_text=True), re.S)
     return html.unescape(found.group(1)).strip() if found else ""
+
+
+def latest_code(app: Flask, phone: str) -> str:
+    """What the parent reads in the app: the newest code sent to that phone."""
+    from sqlalchemy import select
+
+    from webapp.models import Notification
+
+    with new_session(app) as db:
+        row = db.scalars(select(Notification).where(Notification.phone == phone,
+                                                    Notification.kind == "code")
+                         .order_by(Notification.id.desc())).first()
+        assert row is not None, f"no code was sent to {phone}"
+        return row.params["code"]
+
+
+def notifications(app: Flask, phone: str) -> list[str]:
+    from sqlalchemy import select
+
+    from webapp.models import Notification
+
+    with new_session(app) as db:
+        return [n.kind for n in db.scalars(select(Notification).where(Notification.phone == phone)
+                                           .order_by(Notification.id))]

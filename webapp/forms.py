@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, PasswordField, RadioField, StringField
+from wtforms import BooleanField, Field, PasswordField, StringField
 from wtforms.validators import ValidationError
 
 from . import messages
@@ -120,6 +120,11 @@ class RecoveryForm(NewPasswordMixin, BaseForm):
 STATUS_CHOICES = [("attends", _l("Ходит в детский сад")), ("queue", _l("Стоит в очереди"))]
 
 
+def status_rule(_form: Any, field: Field) -> None:
+    if field.data not in dict(STATUS_CHOICES):
+        raise ValidationError(str(_l("Выберите, ходит ли ребенок в детский сад или стоит в очереди")))
+
+
 class ReregStep1Form(BaseForm):
     child_iin = StringField(_l("ИИН ребенка"), filters=[_cut(SHORT)], validators=[iin_rule])
     certificate = StringField(
@@ -129,13 +134,9 @@ class ReregStep1Form(BaseForm):
                               validators=[iin_rule])
     parent2_iin = StringField(_l("Введите ИИН мамы/папы"), filters=[_cut(SHORT)],
                               validators=[optional_iin_rule])
-    status = RadioField(_l("Ребенок состоит в очереди или ходит в детский сад?"),
-                        choices=STATUS_CHOICES, validate_choice=False,
-                        validators=[required(_l("Выберите, ходит ли ребенок в детский сад или стоит в очереди"))])
-
-    def validate_status(self, field: Field) -> None:
-        if field.data and field.data not in dict(STATUS_CHOICES):
-            raise ValidationError(str(_l("Выберите, ходит ли ребенок в детский сад или стоит в очереди")))
+    # Radios rendered from STATUS_CHOICES by the template; any other value is refused.
+    status = StringField(_l("Ребенок состоит в очереди или ходит в детский сад?"),
+                         filters=[_cut(SHORT)], validators=[status_rule])
 
 
 class ReregStep2Form(NewPasswordMixin, BaseForm):

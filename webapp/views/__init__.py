@@ -48,15 +48,14 @@ def init_app(app: Flask) -> None:
         sandbox_app.register_short_url(app)
     site.register_root(app)
 
-    @app.context_processor
-    def _template_helpers() -> dict[str, Any]:
-        return {
-            "static_url": static_url,
-            "checklist_rules": list(messages.CHECKLIST.items()),
-            "password_problems": messages.PASSWORD_PROBLEMS,
-            "checklist_summary": checklist_summary,
-            "sandbox": app.config["SANDBOX"],
-        }
+    # Globals, not a context processor: macros imported by templates see globals only.
+    app.jinja_env.globals.update(
+        static_url=static_url,
+        checklist_rules=list(messages.CHECKLIST.items()),
+        password_problems=messages.PASSWORD_PROBLEMS,
+        checklist_summary=checklist_summary,
+        sandbox=app.config["SANDBOX"],
+    )
 
     @app.after_request
     def _long_cache_for_static(response: Any) -> Any:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from .. import messages
 from ..db import get_db
 from ..extensions import forms_limit, limiter, only_posts
-from ..forms import ReregStep1Form, ReregStep2Form, code_rule
+from ..forms import STATUS_CHOICES, ReregStep1Form, ReregStep2Form, code_rule
 from ..i18n import duration
 from ..services import binding, codes, reregistration
 from ..services.phone import mask
@@ -85,7 +85,7 @@ def start() -> ResponseReturnValue:
 def _render_step1(form: ReregStep1Form, notice: str | None = None) -> ResponseReturnValue:
     return render_template("reregister_step1.html", title=_title(), crumb=_title(),
                            section="cabinet", form=form, page_errors=form.error_list(),
-                           notice=notice)
+                           notice=notice, status_choices=STATUS_CHOICES)
 
 
 def _step1_submit() -> ResponseReturnValue:
