@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
@@ -44,7 +45,7 @@ def register_cli(app: Flask) -> None:
         upgrade_database(current_app)
         click.echo("database is at the latest revision")
 
-    sandbox = click.Group("sandbox", help="Sandbox data and the emulated ed24.kz app.")
+    sandbox = AppGroup("sandbox", help="Sandbox data and the emulated ed24.kz app.")
     app.cli.add_command(sandbox)
 
     @sandbox.command("load")

@@ -62,6 +62,14 @@ def init_app(app: Flask) -> None:
                 abort(404)
             g.lang = lang
 
+    @app.before_request
+    def _lang_of_unmatched_paths() -> None:
+        """A 404 under /kk/ is still answered in Kazakh."""
+        if getattr(g, "lang", None) is None:
+            prefix = request.path.strip("/").split("/", 1)[0]
+            if prefix in app.config["LANGUAGES"]:
+                g.lang = prefix
+
     @app.url_defaults
     def _push_lang(endpoint: str, values: dict[str, Any]) -> None:
         if "lang" in values or not app.url_map.is_endpoint_expecting(endpoint, "lang"):

@@ -6,6 +6,7 @@ import re
 
 _SEPARATORS = re.compile(r"[\s()\-.\u00a0]")
 _ASCII_DIGITS = frozenset("0123456789")
+MOBILE_PREFIXES = frozenset({"70", "74", "75", "76", "77"})
 
 
 class PhoneError(enum.Enum):
@@ -30,8 +31,8 @@ def normalise(raw: str | None) -> tuple[str, PhoneError | None]:
         national = value
     else:
         return "", PhoneError.INVALID
-    # Kazakhstan mobile operators' codes all start with 7 (700-708, 747, 771-778).
-    if not national.startswith("7"):
+    # Mobile operators' codes are 70x, 747, 75x, 76x, 77x; 71x-73x are landlines.
+    if national[:2] not in MOBILE_PREFIXES:
         return "", PhoneError.INVALID
     return "+7" + national, None
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Flask, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -64,9 +64,6 @@ def init_app(app: Flask) -> None:
         return response
 
     def error_page(status: int, title: str, text: str) -> Any:
-        if not getattr(g, "lang", None):
-            prefix = request.path.strip("/").split("/", 1)[0]
-            g.lang = prefix if prefix in app.config["LANGUAGES"] else None
         if request.headers.get("HX-Request"):
             return text, status
         return render_template("error.html", title=title, text=text, status=status), status

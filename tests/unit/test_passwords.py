@@ -1,0 +1,47 @@
+import pytest
+
+from webapp.services.passwords import (Problem, Rule, check, hash_password, verify_password)
+
+
+def test_a_good_password_meets_every_rule() -> None:
+    result = check("Tulpar!2024abc")
+    assert result.ok and result.unmet == [] and result.problems == ()
+
+
+@pytest.mark.parametrize("password, rule", [
+    ("Tulpar!2024", Rule.MIN_LENGTH), ("TULPAR!2024ABC", Rule.LOWER), ("tulpar!2024abc", Rule.UPPER),
+    ("Tulpar!abcdefg", Rule.DIGIT), ("Tulpar12024abc", Rule.SPECIAL), ("Tulpar^2024abc", Rule.SPECIAL),
+    ("Тулпар!2024АБВ", Rule.LOWER),  # Cyrillic letters are not Latin
+])
+def test_each_rule(password: str, rule: Rule) -> None:
+    assert rule in check(password).unmet
+
+
+def test_exactly_twelve_is_enough() -> None:
+    assert check("Aa1!aaaaaaaa").met[Rule.MIN_LENGTH]
+
+
+@pytest.mark.parametrize("password, problem, context", [
+    ("Aa1!" + "b" * 125, Problem.TOO_LONG, {}),
+    ("Aa1!bbbbbbbb\x00", Problem.BAD_CHARACTER, {}),
+    ("Aa1!bbbbbbbb\n", Problem.BAD_CHARACTER, {}),
+    ("Aa!900515401230", Problem.CONTAINS_IIN, {"iin": "900515401230"}),
+    ("Aa!87057546868x", Problem.CONTAINS_PHONE, {"phone": "+77057546868"}),
+    ("Password123!", Problem.COMMON, {}), ("QWERTY123456!", Problem.COMMON, {}),
+])
+def test_refusals_beyond_the_checklist(password: str, problem: Problem, context: dict) -> None:
+    assert problem in check(password, **context).problems
+    assert not check(password, **context).ok
+
+
+def test_other_printable_characters_are_allowed() -> None:
+    assert check("Aa1! пароль ключ ~^").ok
+
+
+def test_hash_is_argon2id_and_verifies() -> None:
+    stored = hash_password("Tulpar!2024abc")
+    assert stored.startswith("$argon2id$")
+    assert verify_password(stored, "Tulpar!2024abc")
+    assert not verify_password(stored, "Tulpar!2024abd")
+    assert not verify_password(None, "anything")
+    assert not verify_password("not a hash", "anything")
