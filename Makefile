@@ -20,7 +20,7 @@ venv: $(STAMP)
 
 # Compiled catalogs (.mo) are built, not committed.
 i18n: venv
-	$(PYBABEL) compile -q -d webapp/translations
+	$(PYBABEL) compile -d webapp/translations
 
 # After changing texts: refresh the template and both catalogs, then translate kk.
 i18n-update: venv

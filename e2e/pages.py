@@ -59,3 +59,18 @@ def sign_in(page: Page, lang: str, iin: str, password: str, **kwargs: Any) -> No
 
 def expect_heading(page: Page, text: str | re.Pattern[str]) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(text)
+
+
+def open_app_on(context: Any, phone: str) -> Page:
+    """A second tab with the ed24.kz app emulator, on a phone whose app is already bound."""
+    app = context.new_page()
+    app.goto("/sandbox/app")
+    app.get_by_role("button", name=re.compile(re.escape(phone))).click()
+    return app
+
+
+def read_code(app: Page, timeout: float = 10_000) -> str:
+    """The newest code in the app's feed (the feed refreshes itself)."""
+    first = app.locator("#app-feed li").first
+    expect(first).to_contain_text(re.compile(r"\d{4}"), timeout=timeout)
+    return re.search(r":\s*(\d{4})\.", first.inner_text()).group(1)
