@@ -246,3 +246,14 @@ def test_unknown_number_page_leads_to_reregistration(web: Browser, lang: str) ->
     confirm = web.get(f"/{lang}/cabinet/recovery/unknown-number?confirm=1")
     assert ("Да, обновить" if lang == "ru" else "Иә, жаңарту") in text_of(confirm)
     assert f'action="/{lang}/cabinet/reregister"' in confirm.get_data(as_text=True)
+
+
+def test_a_second_iin_in_the_same_session_starts_afresh(web: Browser) -> None:
+    open_recovery(web, "ru", AIGERIM)
+    page = open_recovery(web, "ru", ERLAN)
+    assert "+770****1885" in text_of(page) and "+770****6868" not in text_of(page)
+
+
+def test_countdown_never_shows_more_than_60_seconds(web: Browser) -> None:
+    page = open_recovery(web, "ru", AIGERIM)
+    assert 'data-countdown="60"' in page.get_data(as_text=True)

@@ -144,3 +144,9 @@ def test_code_of_another_subject_or_phone_is_wrong(db, notifier, clock) -> None:
 ])
 def test_format(raw: str, expected) -> None:
     assert codes.clean(raw) == expected
+
+
+def test_resend_wait_is_capped_at_the_full_minute(db, notifier, clock) -> None:
+    send(db, notifier, clock)
+    clock.advance(seconds=-0.5)  # a reading taken just before the send
+    assert codes.resend_in(db, "recovery", SUBJECT, clock.now()) == 60

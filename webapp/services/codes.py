@@ -89,7 +89,11 @@ def latest(db: Session, purpose: str, subject: str) -> ConfirmationCode | None:
 def resend_in(db: Session, purpose: str, subject: str, now: datetime) -> int:
     """Seconds until a new code may be sent (0: now). Countdowns come from this."""
     last = latest(db, purpose, subject)
-    return seconds_until(as_utc(last.created_at) + RESEND_AFTER, now) if last else 0
+    if last is None:
+        return 0
+    # Never more than the full wait, whatever the clock's jitter between requests.
+    return min(seconds_until(as_utc(last.created_at) + RESEND_AFTER, now),
+               int(RESEND_AFTER.total_seconds()))
 
 
 def send(db: Session, notifier: AppNotifier, *, purpose: str, subject: str, phone: str,

@@ -45,6 +45,9 @@ def step1() -> ResponseReturnValue:
     if not valid:
         return _render_step1(form)
     _remember(iin=form.iin.data, draft_iin=form.iin.data, next=nxt)
+    # A new IIN starts afresh: no recovery or binding state of another person carries over.
+    session.pop("recovery", None)
+    session.pop("binding", None)
     cabinet = accounts.find(get_db(), form.iin.data)
     if cabinet is not None and cabinet.password_hash is None:
         # Created when the child was queued: the parent sets a first password.

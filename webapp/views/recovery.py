@@ -93,15 +93,14 @@ def _start_with_iin() -> ResponseReturnValue:
 def _case1(state: dict[str, Any], cabinet: Cabinet, form: RecoveryForm, *,
            ensure_sent: bool = False, notice: str | None = None) -> ResponseReturnValue:
     db = get_db()
-    moment = now()
     problem = None
-    if ensure_sent and not codes.has_active(db, PURPOSE, subject(cabinet), moment):
+    if ensure_sent and not codes.has_active(db, PURPOSE, subject(cabinet), now()):
         problem = _send(cabinet)
         db.commit()
     return _page(
         "recovery_case1.html", state, form=form, phone=mask(cabinet.phone),
         page_errors=form.error_list(), problem=problem or notice,
-        resend_in=codes.resend_in(db, PURPOSE, subject(cabinet), moment))
+        resend_in=codes.resend_in(db, PURPOSE, subject(cabinet), now()))
 
 
 def _send(cabinet: Cabinet) -> str | None:
