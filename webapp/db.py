@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, abort, g
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +34,12 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+
+    @app.before_request
+    def _refuse_while_database_is_down() -> None:
+        # Registered before CSRF checks, so a parent is told "unavailable", not "page expired".
+        if g.get("database_down"):
+            abort(503)
 
     @app.teardown_appcontext
     def _close(exc: BaseException | None) -> None:

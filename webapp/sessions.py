@@ -7,18 +7,22 @@ user's privilege changes (sign-in, code verified, password changed).
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, g
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
 
 from .db import get_db
 from .models import WebSession
 from .services.clock import as_utc
+
+log = logging.getLogger(__name__)
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):
@@ -46,7 +50,14 @@ class DatabaseSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         sid = request.cookies.get(self.get_cookie_name(app))
         if sid and len(sid) < 100:
-            row = get_db().get(WebSession, _hash(sid))
+            try:
+                row = get_db().get(WebSession, _hash(sid))
+            except SQLAlchemyError:
+                # The database is down: the view's own query fails next and answers 503.
+                get_db().rollback()
+                log.warning("session store unavailable")
+                g.database_down = True
+                return ServerSession(sid=sid)
             if row is not None and as_utc(row.expires_at) > _now(app):
                 session = ServerSession(dict(row.data), sid=sid)
                 session.expires_at = as_utc(row.expires_at)
@@ -55,6 +66,13 @@ class DatabaseSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
+        try:
+            self._save(app, session, response)
+        except SQLAlchemyError:
+            get_db().rollback()
+            log.warning("session store unavailable; session not saved")
+
+    def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)

@@ -253,3 +253,48 @@ def test_sandbox_app_is_404_when_sandbox_is_off() -> None:
     web = Browser(make_app(SANDBOX=False))
     assert web.get("/ru/sandbox/app").status_code == 404
     assert web.get("/sandbox/app").status_code == 404
+
+
+def test_database_down_gives_a_localized_503(lang: str) -> None:
+    from sqlalchemy.orm import sessionmaker
+
+    from tests.helpers import make_app
+    from webapp.db import make_engine
+
+    app = make_app()
+    web = Browser(app)
+    web.post(f"/{lang}/cabinet/login", {"iin": AIGERIM, "agree_terms": "y", "agree_contacts": "y"})
+    down = make_engine("sqlite:////nonexistent-dir/down.sqlite3")
+    app.extensions["db_engine"] = down
+    app.extensions["db_sessionmaker"] = sessionmaker(down)
+    words = "временно недоступен" if lang == "ru" else "уақытша қолжетімсіз"
+    for response in (web.get(f"/{lang}/cabinet/login/password"),
+                     web.client.post(f"/{lang}/cabinet/login/password", data={"password": "x"}),
+                     web.get("/healthz")):
+        assert response.status_code == 503
+    page = web.get(f"/{lang}/cabinet/recovery")
+    assert page.status_code == 503 and words in text_of(page)
+    fresh = app.test_client().get(f"/{lang}/cabinet/reregister")
+    assert fresh.status_code in (200, 503)
+
+
+def test_production_headers_and_cookies(monkeypatch) -> None:
+    from webapp import create_app
+    from webapp.models import Base
+
+    monkeypatch.setenv("SECRET_KEY", "p" * 40)
+    monkeypatch.delenv("SANDBOX", raising=False)
+    from sqlalchemy.orm import sessionmaker
+
+    from webapp.db import make_engine
+
+    app = create_app("production")
+    engine = make_engine("sqlite://")  # not the instance/ database of the configuration
+    app.extensions["db_engine"], app.extensions["db_sessionmaker"] = engine, sessionmaker(engine)
+    Base.metadata.create_all(engine)
+    page = app.test_client().get("/ru/cabinet/login", base_url="https://example.kz")
+    assert page.status_code == 200
+    assert "max-age=31536000" in page.headers["Strict-Transport-Security"]
+    cookie = page.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert app.test_client().get("/ru/sandbox/app").status_code == 404

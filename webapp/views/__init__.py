@@ -93,6 +93,10 @@ def init_app(app: Flask) -> None:
         return error_page(429, _("Слишком много запросов"),
                           _("С вашего адреса слишком много запросов. Подождите минуту и повторите."))
 
+    @app.errorhandler(503)
+    def _unavailable(_e: Exception) -> Any:
+        return error_page(503, _("Сервис временно недоступен"), str(messages.UNAVAILABLE))
+
     @app.errorhandler(OperationalError)
     def _database_down(e: OperationalError) -> Any:
         log.error("database unavailable: %s", type(e.orig).__name__ if e.orig else "?")

@@ -14,7 +14,7 @@ bp = Blueprint("site", __name__, url_prefix="/<lang>")
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    return render_template("home.html", title=_("Электронный детский сад"), section="home")
+    return render_template("home.html", title=_("Главная"), section="home")
 
 
 @bp.get("/agreement")
