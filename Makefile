@@ -45,8 +45,14 @@ serve: venv i18n
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
+# All tiers on SQLite; then the integration suite again on a throwaway PostgreSQL
+# when its binaries are installed (.ci/run installs postgresql and redis-server).
 test: venv i18n chromium
 	$(BIN)/python -m pytest -q
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "== integration tests on PostgreSQL =="; \
+		TEST_DATABASE=postgres $(BIN)/python -m pytest -q tests/integration; \
+	else echo "PostgreSQL not installed: the PostgreSQL run is skipped"; fi
 
 unit: venv
 	$(BIN)/python -m pytest -q tests/unit

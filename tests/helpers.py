@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -40,9 +41,11 @@ AMINA_CERT = "0567890"
 UNKNOWN_IIN = "850505309997"        # valid IIN, nobody has it
 
 
-def make_app(database_url: str = "sqlite://", **overrides: Any) -> Flask:
+def make_app(database_url: str | None = None, **overrides: Any) -> Flask:
+    """An app on fresh demo data; TEST_DATABASE_URL runs the suite on another database."""
     config: dict[str, Any] = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-    config.update(DATABASE_URL=database_url, **overrides)
+    url = database_url or os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    config.update(DATABASE_URL=url, DATABASE_POOL=url.startswith("sqlite"), **overrides)
     app = create_app(config)
     app.extensions["clock"] = FakeClock()
     Base.metadata.create_all(app.extensions["db_engine"])

@@ -7,11 +7,13 @@ from flask import Flask, abort, g
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pooled: bool = True) -> Engine:
     options: dict[str, Any] = {"future": True}
+    if not pooled:
+        options["poolclass"] = NullPool  # tests create many apps: no idle connections kept
     if url.startswith("sqlite"):
         options["connect_args"] = {"check_same_thread": False, "timeout": 15}
         if url in ("sqlite://", "sqlite:///:memory:"):
@@ -31,7 +33,7 @@ def make_engine(url: str) -> Engine:
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], pooled=app.config.get("DATABASE_POOL", True))
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
 

@@ -32,11 +32,12 @@ def only_posts() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    # The limiter first: requests are counted even when their CSRF token is bad.
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
     csrf.init_app(app)
     compress.init_app(app)
     htmx.init_app(app)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    limiter.init_app(app)
     if app.config.get("PROXY_FIX_X_FOR"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
