@@ -8,7 +8,7 @@ PYBABEL := $(BIN)/pybabel
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test unit integration e2e venv i18n i18n-update db serve chromium clean
+.PHONY: run test unit integration e2e venv i18n i18n-update db serve chromium bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ integration: venv i18n
 
 e2e: venv i18n chromium
 	$(BIN)/python -m pytest -q e2e
+
+# Throughput and latency against a bare endpoint of the same process (wrk, loopback only).
+bench: venv i18n chromium
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python scripts/bench.py
 
 clean:
 	rm -rf $(VENV) instance webapp/translations/*/LC_MESSAGES/*.mo

@@ -3,6 +3,9 @@
 Flow state (step, entered IIN) is kept on the server as the contract asks, a
 session can be ended for real at sign-out, and a new id is issued whenever the
 user's privilege changes (sign-in, code verified, password changed).
+
+A visitor who has only a CSRF token (anyone who merely opened a page) keeps it
+in a signed cookie instead: no database row, no write, for every anonymous view.
 """
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from typing import Any
 
 from flask import Flask, Request, Response, g
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
 
@@ -23,6 +27,9 @@ from .models import WebSession
 from .services.clock import as_utc
 
 log = logging.getLogger(__name__)
+# Keys that may live in the signed cookie; anything else goes to the database.
+COOKIE_ONLY_KEYS = frozenset({"csrf_token"})
+SERVER_PREFIX, COOKIE_PREFIX = "s.", "c."
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):
@@ -32,6 +39,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
 
         super().__init__(initial or {}, on_update)
         self.sid = sid
+        self.loaded = dict(initial or {})
         self.modified = False
         self.regenerate_requested = False
         self.expires_at: Any = None
@@ -47,22 +55,37 @@ def _hash(sid: str) -> str:
 
 
 class DatabaseSessionInterface(SessionInterface):
+    def _signer(self, app: Flask) -> URLSafeSerializer:
+        return URLSafeSerializer(app.secret_key, salt="ed24-light-session")
+
     def open_session(self, app: Flask, request: Request) -> ServerSession:
-        sid = request.cookies.get(self.get_cookie_name(app))
-        if sid and len(sid) < 100:
+        raw = request.cookies.get(self.get_cookie_name(app)) or ""
+        if raw.startswith(COOKIE_PREFIX) and len(raw) < 400:
             try:
-                row = get_db().get(WebSession, _hash(sid))
-            except SQLAlchemyError:
-                # The database is down: the view's own query fails next and answers 503.
-                get_db().rollback()
-                log.warning("session store unavailable")
-                g.database_down = True
-                return ServerSession(sid=sid)
-            if row is not None and as_utc(row.expires_at) > _now(app):
-                session = ServerSession(dict(row.data), sid=sid)
-                session.expires_at = as_utc(row.expires_at)
-                return session
-        return ServerSession()
+                data = self._signer(app).loads(raw[len(COOKIE_PREFIX):])
+            except BadSignature:
+                return ServerSession()
+            if isinstance(data, dict) and set(data) <= COOKIE_ONLY_KEYS:
+                return ServerSession(data)
+            return ServerSession()
+        if not (raw.startswith(SERVER_PREFIX) and len(raw) < 100):
+            return ServerSession()
+        sid = raw[len(SERVER_PREFIX):]
+        try:
+            row = get_db().execute(
+                select(WebSession.data, WebSession.expires_at)
+                .where(WebSession.id_hash == _hash(sid))).first()
+        except SQLAlchemyError:
+            # The database is down: the request is answered with the 503 page.
+            get_db().rollback()
+            log.warning("session store unavailable")
+            g.database_down = True
+            return ServerSession(sid=sid)
+        if row is None or as_utc(row.expires_at) <= _now(app):
+            return ServerSession()
+        session = ServerSession(dict(row.data), sid=sid)
+        session.expires_at = as_utc(row.expires_at)
+        return session
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
@@ -72,40 +95,47 @@ class DatabaseSessionInterface(SessionInterface):
             get_db().rollback()
             log.warning("session store unavailable; session not saved")
 
+    def _cookie(self, app: Flask, response: Response, value: str) -> None:
+        response.set_cookie(
+            self.get_cookie_name(app), value, httponly=True, domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app), secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app))
+
     def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
-        name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
         db = get_db()
-        if not session:
-            if session.sid and session.modified:
+        data = dict(session)
+        if session.sid and (session.regenerate_requested or not data or set(data) <= COOKIE_ONLY_KEYS):
+            # Leaving the database (sign-out, or a new id): the old row dies now.
+            if session.modified:
                 db.execute(delete(WebSession).where(WebSession.id_hash == _hash(session.sid)))
                 db.commit()
-                response.delete_cookie(name, domain=domain, path=path)
+                session.sid = None
+        if not data:
+            if session.modified:
+                response.delete_cookie(self.get_cookie_name(app), domain=self.get_cookie_domain(app),
+                                       path=self.get_cookie_path(app))
+            return
+        if session.sid is None and set(data) <= COOKIE_ONLY_KEYS:
+            if session.modified:
+                self._cookie(app, response, COOKIE_PREFIX + self._signer(app).dumps(data))
             return
         lifetime = timedelta(minutes=app.config["SESSION_LIFETIME_MINUTES"])
-        expires = _now(app) + lifetime
-        # An untouched session is still kept alive once half its idle lifetime has passed.
-        if not session.modified and session.expires_at and session.expires_at - _now(app) > lifetime / 2:
-            return
-        if session.regenerate_requested and session.sid:
-            db.execute(delete(WebSession).where(WebSession.id_hash == _hash(session.sid)))
-            session.sid = None
+        now = _now(app)
         if session.sid is None:
             session.sid = secrets.token_urlsafe(32)
-            db.add(WebSession(id_hash=_hash(session.sid), data=dict(session), expires_at=expires))
+            db.execute(insert(WebSession).values(id_hash=_hash(session.sid), data=data,
+                                                 expires_at=now + lifetime))
+        elif data != session.loaded:
+            db.execute(update(WebSession).where(WebSession.id_hash == _hash(session.sid))
+                       .values(data=data, expires_at=now + lifetime))
+        elif session.expires_at is None or session.expires_at - now < lifetime / 2:
+            # Unchanged: only keep an active session alive, at most once per half lifetime.
+            db.execute(update(WebSession).where(WebSession.id_hash == _hash(session.sid))
+                       .values(expires_at=now + lifetime))
         else:
-            row = db.get(WebSession, _hash(session.sid))
-            if row is None:
-                db.add(WebSession(id_hash=_hash(session.sid), data=dict(session), expires_at=expires))
-            else:
-                row.data = dict(session)
-                row.expires_at = expires
+            return
         db.commit()
-        response.set_cookie(
-            name, session.sid, httponly=True, domain=domain, path=path,
-            secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app),
-        )
+        self._cookie(app, response, SERVER_PREFIX + session.sid)
 
 
 def _now(app: Flask) -> Any:
@@ -119,5 +149,3 @@ def purge_expired(app: Flask) -> int:
         count = db.execute(delete(WebSession).where(WebSession.expires_at < _now(app))).rowcount
         db.commit()
         return count
-
-

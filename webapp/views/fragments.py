@@ -32,9 +32,10 @@ def iin_message() -> ResponseReturnValue:
     """The message under any IIN field; the field is the one htmx says triggered it."""
     name = request.headers.get("HX-Trigger-Name") or "iin"
     raw = form_text(name, 64)
-    if name == "iin":
+    login = session.get("login") or {}
+    if name == "iin" and login.get("draft_iin") != raw[:20]:
         # Kept for the language switch mid-typing (never a password).
-        session["login"] = {**(session.get("login") or {}), "draft_iin": raw[:20]}
+        session["login"] = {**login, "draft_iin": raw[:20]}
     if name == "parent2_iin" and not iin.clean(raw):
         return _message(None)
     if _still_typing(raw, 12):
