@@ -8,7 +8,7 @@ PYBABEL := $(BIN)/pybabel
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test unit integration e2e venv i18n i18n-update db serve chromium bench clean
+.PHONY: run test unit integration e2e venv i18n i18n-update db serve chromium bench audit clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ e2e: venv i18n chromium
 bench: venv i18n chromium
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python scripts/bench.py
+
+# Lighthouse 12 (mobile) on sign-in step 1, ru and kk, offline against the local server.
+audit: venv i18n chromium
+	@test -x .lighthouse/node_modules/.bin/lighthouse || \
+		(mkdir -p .lighthouse && cd .lighthouse && npm install --no-audit --no-fund --silent lighthouse@12)
+	$(BIN)/python scripts/audit.py
 
 clean:
 	rm -rf $(VENV) instance webapp/translations/*/LC_MESSAGES/*.mo
