@@ -31,6 +31,9 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
+    # Every message is ours (messages.py); loading WTForms' own catalog per form cost
+    # 0.4 ms a request.
+    WTF_I18N_ENABLED = False
     SESSION_COOKIE_NAME = "ed24_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

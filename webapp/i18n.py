@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, abort, current_app, g, request, url_for
-from flask_babel import Babel, gettext, ngettext
+from markupsafe import Markup, escape
+from flask_babel import Babel, get_locale, get_translations, gettext, ngettext
 
 from .services.clock import as_utc, reference_time
 
@@ -51,8 +53,80 @@ def duration(td: timedelta) -> str:
     return ngettext("через %(num)d день", "через %(num)d дней", -(-hours // 24))
 
 
+# Translations per language, looked up once: Flask-Babel walks several context
+# proxies on every call, and a page makes ~60 of them.
+_translations: dict[str, Any] = {}
+
+
+def current_translations() -> Any:
+    lang = current_lang()
+    found = _translations.get(lang)
+    if found is None:
+        found = get_translations()
+        if str(get_locale()) == lang:  # not inside a force_locale() block
+            _translations[lang] = found
+    return found
+
+
+class LazyText:
+    """A message translated when shown, in the language of the page showing it."""
+
+    __slots__ = ("msgid",)
+
+    def __init__(self, msgid: str) -> None:
+        self.msgid = msgid
+
+    def __str__(self) -> str:
+        return current_translations().ugettext(self.msgid)
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+    def __repr__(self) -> str:
+        return f"LazyText({self.msgid!r})"
+
+    def lower(self) -> str:
+        return str(self).lower()
+
+
+lazy_gettext = LazyText
+
+
+def _install_fast_template_helpers(app: Flask) -> None:
+    """Templates call gettext ~60 and url_for ~20 times a page: resolve both cheaply.
+
+    URLs depend only on the endpoint, its values, the language and the script
+    root, so each is built once.
+    """
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda s: current_translations().ugettext(s),
+        lambda s, p, n: current_translations().ungettext(s, p, n),
+        newstyle=True,
+    )
+    expects_lang: dict[str, bool] = {}
+
+    @lru_cache(maxsize=4096)
+    def build(script_root: str, endpoint: str, items: tuple[tuple[str, Any], ...]) -> str:
+        return url_for(endpoint, **dict(items))
+
+    def cached_url_for(endpoint: str, **values: Any) -> str:
+        if endpoint not in expects_lang:
+            expects_lang[endpoint] = app.url_map.is_endpoint_expecting(endpoint, "lang")
+        if expects_lang[endpoint]:
+            values.setdefault("lang", current_lang())
+        if "_external" in values:  # depends on the host: never cached
+            return url_for(endpoint, **values)
+        try:
+            return build(request.script_root, endpoint, tuple(sorted(values.items())))
+        except TypeError:  # an unhashable value: build it directly
+            return url_for(endpoint, **values)
+
+    app.jinja_env.globals["url_for"] = cached_url_for
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=current_lang)
+    _install_fast_template_helpers(app)
 
     @app.url_value_preprocessor
     def _pull_lang(endpoint: str | None, values: dict[str, Any] | None) -> None:

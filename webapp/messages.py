@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from .i18n import lazy_gettext as _l
 
 from .i18n import duration
 from .services import codes

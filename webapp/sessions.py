@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, Request, Response, g
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
 
@@ -54,6 +54,10 @@ def _hash(sid: str) -> str:
     return hashlib.sha256(sid.encode()).hexdigest()
 
 
+_READ = (select(WebSession.data, WebSession.expires_at)
+         .where(WebSession.id_hash == bindparam("id_hash")))
+
+
 class DatabaseSessionInterface(SessionInterface):
     def _signer(self, app: Flask) -> URLSafeSerializer:
         return URLSafeSerializer(app.secret_key, salt="ed24-light-session")
@@ -72,9 +76,8 @@ class DatabaseSessionInterface(SessionInterface):
             return ServerSession()
         sid = raw[len(SERVER_PREFIX):]
         try:
-            row = get_db().execute(
-                select(WebSession.data, WebSession.expires_at)
-                .where(WebSession.id_hash == _hash(sid))).first()
+            # Core, not ORM: this read happens on every request of a visitor in a flow.
+            row = get_db().connection().execute(_READ, {"id_hash": _hash(sid)}).first()
         except SQLAlchemyError:
             # The database is down: the request is answered with the 503 page.
             get_db().rollback()
