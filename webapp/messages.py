@@ -93,3 +93,24 @@ def code_blocked(wait: object) -> str:
 
 def resend_wait(seconds: int) -> str:
     return _("Вы можете запросить код повторно через %(num)s сек.", num=seconds)
+
+
+def code_send_problem(result: object) -> str | None:
+    """What to tell after asking for a code; None when it was sent."""
+    if isinstance(result, codes.TooEarly):
+        return resend_wait(result.resend_in)
+    if isinstance(result, codes.Blocked):
+        return code_blocked(result.wait)
+    if isinstance(result, codes.SendFailed):
+        return str(SEND_FAILED)
+    return None
+
+
+def code_refusal(result: object) -> str:
+    """What to tell when an entered code was not accepted."""
+    if isinstance(result, codes.Wrong):
+        return wrong_code(result.tries_left)
+    if isinstance(result, codes.Blocked):
+        return code_blocked(result.wait)
+    assert isinstance(result, codes.Refusal)
+    return str(CODE_REFUSALS[result])

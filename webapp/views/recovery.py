@@ -105,15 +105,9 @@ def _case1(state: dict[str, Any], cabinet: Cabinet, form: RecoveryForm, *,
 
 def _send(cabinet: Cabinet) -> str | None:
     """Send a code; the words for what went wrong, or None when it went."""
-    result = codes.send(get_db(), notifier(), purpose=PURPOSE, subject=subject(cabinet),
-                        phone=cabinet.phone, now=now(), pepper=pepper())
-    if isinstance(result, codes.TooEarly):
-        return messages.resend_wait(result.resend_in)
-    if isinstance(result, codes.Blocked):
-        return messages.code_blocked(result.wait)
-    if isinstance(result, codes.SendFailed):
-        return str(messages.SEND_FAILED)
-    return None
+    return messages.code_send_problem(codes.send(
+        get_db(), notifier(), purpose=PURPOSE, subject=subject(cabinet), phone=cabinet.phone,
+        now=now(), pepper=pepper()))
 
 
 def _resend(state: dict[str, Any], cabinet: Cabinet) -> ResponseReturnValue:
@@ -136,12 +130,7 @@ def _update(state: dict[str, Any], cabinet: Cabinet) -> ResponseReturnValue:
                           code=form.code.data, now=now(), pepper=pepper())
     if not isinstance(result, codes.Verified):
         db.commit()  # the wrong try is counted
-        if isinstance(result, codes.Wrong):
-            form.add_error("code", messages.wrong_code(result.tries_left))
-        elif isinstance(result, codes.Blocked):
-            form.add_error("code", messages.code_blocked(result.wait))
-        else:
-            form.add_error("code", str(messages.CODE_REFUSALS[result]))
+        form.add_error("code", messages.code_refusal(result))
         return _case1(state, cabinet, form)
     first = state.get("mode") == "setup"
     accounts.set_password(db, cabinet, form.password.data, now(), client=client_address(),

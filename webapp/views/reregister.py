@@ -170,13 +170,7 @@ def _get_code(passed: dict[str, Any]) -> ResponseReturnValue:
         _save(code_phone=phone)
         session.pop("binding", None)
         return _render_step2(form, passed, sent=True)
-    if isinstance(result, codes.TooEarly):
-        notice = messages.resend_wait(result.resend_in)
-    elif isinstance(result, codes.Blocked):
-        notice = messages.code_blocked(result.wait)
-    else:
-        notice = str(messages.SEND_FAILED)
-    return _render_step2(form, passed, notice=notice)
+    return _render_step2(form, passed, notice=messages.code_send_problem(result))
 
 
 def _finish(passed: dict[str, Any]) -> ResponseReturnValue:
@@ -192,13 +186,8 @@ def _finish(passed: dict[str, Any]) -> ResponseReturnValue:
     result = codes.verify(db, purpose=PURPOSE, subject=subject, phone=form.phone.data,
                           code=form.code.data, now=now(), pepper=pepper())
     if not isinstance(result, codes.Verified):
-        db.commit()
-        if isinstance(result, codes.Wrong):
-            form.add_error("code", messages.wrong_code(result.tries_left))
-        elif isinstance(result, codes.Blocked):
-            form.add_error("code", messages.code_blocked(result.wait))
-        else:
-            form.add_error("code", str(messages.CODE_REFUSALS[result]))
+        db.commit()  # the wrong try is counted
+        form.add_error("code", messages.code_refusal(result))
         return _render_step2(form, passed)
     done = reregistration.complete(
         db, notifier(), child_iin=passed["child_iin"], applicant_iin=form.applicant_iin.data,
