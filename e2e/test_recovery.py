@@ -170,3 +170,36 @@ def test_keyboard_only_sign_in(page: Page) -> None:
     page.keyboard.type(AIGERIM_PASSWORD)
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile("/ru/cabinet/$"))
+
+
+def test_keyboard_only_recovery(page: Page) -> None:
+    """Tab, Enter and Space only, from step 2 to a new password."""
+    page.goto("/ru/cabinet/login")
+    step1(page, "ru", AIGERIM)
+    # From the focused step heading: the password field, then "Забыли пароль?".
+    expect(page.get_by_role("heading", name="ШАГ 2")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Забыли пароль?")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("/ru/cabinet/recovery$"))
+    app = open_app_on(page.context, AIGERIM_PHONE)
+    code = read_code(app)
+    page.bring_to_front()
+    code_field = page.get_by_label("Код подтверждения")
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if code_field.evaluate("el => el === document.activeElement"):
+            break
+    expect(code_field).to_be_focused()
+    page.keyboard.type(code)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Новый пароль")).to_be_focused()
+    page.keyboard.type(NEW)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Повторите пароль")).to_be_focused()
+    page.keyboard.type(NEW)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Обновить", exact=True)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("/ru/cabinet/login/password$"))

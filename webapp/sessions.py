@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # Keys that may live in the signed cookie; anything else goes to the database.
 COOKIE_ONLY_KEYS = frozenset({"csrf_token"})
 SERVER_PREFIX, COOKIE_PREFIX = "s.", "c."
+_MISSING = object()
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):
@@ -129,8 +130,18 @@ class DatabaseSessionInterface(SessionInterface):
             db.execute(insert(WebSession).values(id_hash=_hash(session.sid), data=data,
                                                  expires_at=now + lifetime))
         elif data != session.loaded:
+            # Write only the keys this request changed, onto the row as it is now: two
+            # overlapping requests (a debounced htmx check and a form POST) must not undo
+            # each other's changes.
+            changed = {k: v for k, v in data.items() if session.loaded.get(k, _MISSING) != v}
+            removed = set(session.loaded) - set(data)
+            current = db.execute(select(WebSession.data)
+                                 .where(WebSession.id_hash == _hash(session.sid))
+                                 .with_for_update()).scalar()
+            merged = {k: v for k, v in (current or {}).items() if k not in removed}
+            merged.update(changed)
             db.execute(update(WebSession).where(WebSession.id_hash == _hash(session.sid))
-                       .values(data=data, expires_at=now + lifetime))
+                       .values(data=merged, expires_at=now + lifetime))
         elif session.expires_at is None or session.expires_at - now < lifetime / 2:
             # Unchanged: only keep an active session alive, at most once per half lifetime.
             db.execute(update(WebSession).where(WebSession.id_hash == _hash(session.sid))

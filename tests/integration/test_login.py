@@ -193,3 +193,4 @@ def test_cabinet_feed_records_the_sign_in(web: Browser) -> None:
     page = web.get("/ru/cabinet/")
     assert "Лента событий" in page.text
     assert "Вход в Личный кабинет (Chrome, Android)" in text_of(page)
+

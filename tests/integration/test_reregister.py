@@ -239,3 +239,20 @@ def test_bmg_help_keeps_the_way_back(web: Browser, lang: str) -> None:
     assert f'href="/{lang}/cabinet/reregister"' in page.get_data(as_text=True)
     for needle in ("eGov", "ХҚКО" if lang == "kk" else "ЦОН", "egov.kz/services/CMDSearch"):
         assert needle in text_of(page)
+
+
+def test_typed_step2_values_survive_a_look_at_the_bmg_help(web: Browser) -> None:
+    step1(web)
+    web.post("/ru/fragments/iin", {"applicant_iin": MADINA}, htmx=True,
+             headers={"HX-Trigger-Name": "applicant_iin"})
+    web.post("/ru/fragments/phone", {"phone": "8 775 987"}, htmx=True)
+    assert web.get("/ru/help/bmg?back=reregister").status_code == 200
+    page = web.get("/ru/cabinet/reregister").get_data(as_text=True)
+    assert f'value="{MADINA}"' in page and 'value="8 775 987"' in page
+
+
+def test_typed_step1_iins_survive_a_language_switch(web: Browser) -> None:
+    web.get("/ru/cabinet/reregister")
+    web.post("/ru/fragments/iin", {"parent1_iin": MADINA}, htmx=True,
+             headers={"HX-Trigger-Name": "parent1_iin"})
+    assert f'value="{MADINA}"' in web.get("/kk/cabinet/reregister").get_data(as_text=True)

@@ -88,3 +88,19 @@ def form_text(name: str, limit: int = 200) -> str:
     """A form value, cut to a sane length before any rule looks at it."""
     value = request.form.get(name, "")
     return value[:limit] if isinstance(value, str) else ""
+
+
+# What a user typed in a field but has not submitted yet (never a password): kept
+# so that a language switch or a look at a help page loses nothing. One session key
+# per field, so overlapping requests never overwrite each other's values.
+DRAFT_FIELDS = frozenset({"iin", "applicant_iin", "phone", "child_iin", "parent1_iin",
+                          "parent2_iin"})
+
+
+def keep_draft(name: str, value: str) -> None:
+    if name in DRAFT_FIELDS and session.get(f"draft.{name}") != value:
+        session[f"draft.{name}"] = value
+
+
+def draft(name: str) -> str | None:
+    return session.get(f"draft.{name}")

@@ -14,7 +14,7 @@ from ..extensions import fragments_limit, limiter
 from ..services import codes, iin, passwords
 from ..services import phone as phone_rules
 from . import binding_panel
-from .common import form_text, now
+from .common import form_text, keep_draft, now
 
 bp = Blueprint("fragments", __name__, url_prefix="/<lang>/fragments")
 limiter.limit(fragments_limit)(bp)
@@ -32,10 +32,7 @@ def iin_message() -> ResponseReturnValue:
     """The message under any IIN field; the field is the one htmx says triggered it."""
     name = request.headers.get("HX-Trigger-Name") or "iin"
     raw = form_text(name, 64)
-    login = session.get("login") or {}
-    if name == "iin" and login.get("draft_iin") != raw[:20]:
-        # Kept for the language switch mid-typing (never a password).
-        session["login"] = {**login, "draft_iin": raw[:20]}
+    keep_draft(name, raw[:20])
     if name == "parent2_iin" and not iin.clean(raw):
         return _message(None)
     if _still_typing(raw, 12):
@@ -46,6 +43,7 @@ def iin_message() -> ResponseReturnValue:
 @bp.post("/phone", endpoint="phone")
 def phone_message() -> ResponseReturnValue:
     raw = form_text("phone", 64)
+    keep_draft("phone", raw[:30])
     digits = "".join(ch for ch in raw if ch.isdigit())
     if request.form.get("event") == "input" and len(digits) < 10 and not any(
             ch.isalpha() for ch in raw):

@@ -10,7 +10,8 @@ from ..extensions import forms_limit, limiter, only_posts
 from ..forms import LoginStep1Form, LoginStep2Form
 from ..i18n import duration
 from ..services import accounts
-from .common import client_address, now, safe_next, signed_in_cabinet, start_signed_in_session
+from .common import (client_address, draft, keep_draft, now, safe_next, signed_in_cabinet,
+                     start_signed_in_session)
 
 bp = Blueprint("login", __name__, url_prefix="/<lang>/cabinet/login")
 limiter.limit(forms_limit, exempt_when=only_posts)(bp)
@@ -35,16 +36,16 @@ def step1() -> ResponseReturnValue:
     form = LoginStep1Form()
     nxt = safe_next(request.args.get("next"))
     if request.method == "GET":
-        form.iin.data = _flow().get("draft_iin") or _flow().get("iin", "")
+        form.iin.data = draft("iin") or _flow().get("iin", "")
         form.agree_terms.data = bool(_flow().get("agree_terms"))
         form.agree_contacts.data = bool(_flow().get("agree_contacts"))
         return _render_step1(form)
     valid = form.validate()
-    _remember(draft_iin=(request.form.get("iin") or "")[:20],
-              agree_terms=bool(form.agree_terms.data), agree_contacts=bool(form.agree_contacts.data))
+    keep_draft("iin", (request.form.get("iin") or "")[:20])
+    _remember(agree_terms=bool(form.agree_terms.data), agree_contacts=bool(form.agree_contacts.data))
     if not valid:
         return _render_step1(form)
-    _remember(iin=form.iin.data, draft_iin=form.iin.data, next=nxt)
+    _remember(iin=form.iin.data, next=nxt)
     # A new IIN starts afresh: no recovery or binding state of another person carries over.
     session.pop("recovery", None)
     session.pop("binding", None)

@@ -140,7 +140,7 @@ def _update(state: dict[str, Any], cabinet: Cabinet) -> ResponseReturnValue:
     session.pop("binding", None)
     session.pop("cabinet_id", None)
     session.regenerate()  # type: ignore[attr-defined]
-    session["login"] = {"iin": cabinet.iin, "draft_iin": cabinet.iin}
+    session["login"] = {"iin": cabinet.iin}
     flash(_("Пароль успешно установлен. Войдите с новым паролем.") if first else
           _("Пароль успешно изменён. Войдите с новым паролем."), "success")
     return redirect(url_for("login.step2"))

@@ -16,7 +16,8 @@ from ..i18n import duration
 from ..services import binding, codes, reregistration
 from ..services.phone import mask
 from . import binding_panel
-from .common import client_address, notifier, now, pepper, registry, start_signed_in_session
+from .common import (client_address, draft, keep_draft, notifier, now, pepper, registry,
+                     start_signed_in_session)
 
 bp = Blueprint("reregister", __name__, url_prefix="/<lang>/cabinet/reregister")
 limiter.limit(forms_limit, exempt_when=only_posts)(bp)
@@ -70,7 +71,10 @@ def start() -> ResponseReturnValue:
         if action is not None:
             flash(_("Сначала ответьте на вопросы Шага 1."), "warning")
             return redirect(url_for("reregister.start"))
-        form = ReregStep1Form(formdata=None, data=_state().get("answers") or {})
+        answers = dict(_state().get("answers") or {})
+        answers.update({name: draft(name) for name in ("child_iin", "parent1_iin", "parent2_iin")
+                        if draft(name) is not None})
+        form = ReregStep1Form(formdata=None, data=answers)
         notice = _("Время на Шаг 2 истекло. Ответьте на вопросы ещё раз.") if expired else None
         return _render_step1(form, notice=notice)
     if action == "code":
@@ -78,7 +82,7 @@ def start() -> ResponseReturnValue:
     if action == "submit":
         return _finish(passed)
     form = ReregStep2Form(formdata=None, data={
-        "applicant_iin": _state().get("applicant_iin", ""), "phone": _state().get("phone_typed", "")})
+        "applicant_iin": draft("applicant_iin") or "", "phone": draft("phone") or ""})
     return _render_step2(form, passed)
 
 
@@ -92,6 +96,8 @@ def _step1_submit() -> ResponseReturnValue:
     form = ReregStep1Form()
     valid = form.validate()
     _save(answers={name: (request.form.get(name) or "")[:64] for name in ANSWER_FIELDS})
+    for name in ("child_iin", "parent1_iin", "parent2_iin"):
+        keep_draft(name, (request.form.get(name) or "")[:20])
     if not valid:
         return _render_step1(form)
     answers = reregistration.Answers(
@@ -132,8 +138,8 @@ def _render_step2(form: ReregStep2Form, passed: dict[str, Any], *, notice: str |
 def _applicant(form: ReregStep2Form, passed: dict[str, Any]) -> bool:
     """Check Ваш ИИН and the phone against the certificate and БМГ; errors go on the form."""
     ok = form.applicant_iin.validate(form) & form.phone.validate(form)
-    _save(applicant_iin=(request.form.get("applicant_iin") or "")[:20],
-          phone_typed=(request.form.get("phone") or "")[:30])
+    keep_draft("applicant_iin", (request.form.get("applicant_iin") or "")[:20])
+    keep_draft("phone", (request.form.get("phone") or "")[:30])
     if not ok:
         return False
     problem = reregistration.check_applicant(
