@@ -45,6 +45,13 @@ def register_cli(app: Flask) -> None:
         upgrade_database(current_app)
         click.echo("database is at the latest revision")
 
+    @app.cli.command("sessions-purge")
+    def sessions_purge() -> None:
+        """Delete expired sessions (run it from cron, e.g. hourly)."""
+        from .sessions import purge_expired
+
+        click.echo(f"expired sessions deleted: {purge_expired(current_app)}")
+
     sandbox = AppGroup("sandbox", help="Sandbox data and the emulated ed24.kz app.")
     app.cli.add_command(sandbox)
 

@@ -66,3 +66,10 @@ def test_session_expires_after_idle_lifetime(web: Browser) -> None:
     assert web.get("/ru/cabinet/").status_code == 200
     web.clock.advance(minutes=31)
     assert web.get("/ru/cabinet/").status_code == 302
+
+
+def test_expired_sessions_are_purged(web: Browser) -> None:
+    web.post("/ru/cabinet/login", {"iin": "900515401230", "agree_terms": "y", "agree_contacts": "y"})
+    web.clock.advance(minutes=31)
+    result = web.app.test_cli_runner().invoke(args=["sessions-purge"])
+    assert result.exit_code == 0 and "expired sessions deleted: 1" in result.output
