@@ -8,7 +8,7 @@ PYBABEL := $(BIN)/pybabel
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test unit integration e2e venv i18n i18n-update db serve chromium bench audit clean
+.PHONY: run test unit integration e2e venv i18n i18n-update db serve chromium bench audit lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,12 +47,15 @@ chromium:
 
 # All tiers on SQLite; then the integration suite again on a throwaway PostgreSQL
 # when its binaries are installed (.ci/run installs postgresql and redis-server).
-test: venv i18n chromium
+test: venv i18n chromium lint
 	$(BIN)/python -m pytest -q
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		echo "== integration tests on PostgreSQL =="; \
 		TEST_DATABASE=postgres $(BIN)/python -m pytest -q tests/integration; \
 	else echo "PostgreSQL not installed: the PostgreSQL run is skipped"; fi
+
+lint: venv
+	$(BIN)/ruff check webapp tests e2e scripts
 
 unit: venv
 	$(BIN)/python -m pytest -q tests/unit

@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from e2e.conftest import LiveServer
 from e2e.pages import (TEXT, check_a11y, expect_heading, no_horizontal_scroll, open_app_on,
-                       read_code, sign_in, step1)
+                       read_code, step1)
 from tests.helpers import AIGERIM, AIGERIM_PASSWORD, AIGERIM_PHONE, DANA, ERLAN
 
 NEW = "Samal!Kokshe2026"

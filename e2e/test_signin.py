@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.conftest import LiveServer
-from e2e.pages import TEXT, check_a11y, expect_heading, no_horizontal_scroll, sign_in, step1
+from e2e.pages import TEXT, check_a11y, no_horizontal_scroll, sign_in, step1
 from tests.helpers import AIGERIM, AIGERIM_PASSWORD
 
 LANGS = ["ru", "kk"]

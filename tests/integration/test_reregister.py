@@ -1,7 +1,6 @@
 """Re-registration without JavaScript, in both languages."""
 from __future__ import annotations
 
-import threading
 
 import pytest
 from sqlalchemy import select

@@ -161,6 +161,7 @@ def read_file(path: str) -> Any:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except json.JSONDecodeError as exc:
-        raise SandboxDataError(f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}")
+        raise SandboxDataError(f"line {exc.lineno} column {exc.colno}",
+                               f"not valid JSON: {exc.msg}") from None
     except OSError as exc:
-        raise SandboxDataError(path, exc.strerror or "cannot be read")
+        raise SandboxDataError(path, exc.strerror or "cannot be read") from None

@@ -30,9 +30,9 @@ def clean(raw: str | None) -> str:
 def check_digit(first_eleven: str) -> int | None:
     """The 12th digit for the first 11, or None when no valid one exists."""
     digits = [int(ch) for ch in first_eleven]
-    remainder = sum(d * w for d, w in zip(digits, WEIGHTS_FIRST)) % 11
+    remainder = sum(d * w for d, w in zip(digits, WEIGHTS_FIRST, strict=True)) % 11
     if remainder == 10:
-        remainder = sum(d * w for d, w in zip(digits, WEIGHTS_SECOND)) % 11
+        remainder = sum(d * w for d, w in zip(digits, WEIGHTS_SECOND, strict=True)) % 11
         if remainder == 10:
             return None
     return remainder
