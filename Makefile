@@ -24,9 +24,9 @@ i18n: venv
 
 # After changing texts: refresh the template and both catalogs, then translate kk.
 i18n-update: venv
-	$(PYBABEL) extract -q -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location \
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location \
 		--sort-output --project=ed24-cabinet -o webapp/translations/messages.pot .
-	$(PYBABEL) update -q -i webapp/translations/messages.pot -d webapp/translations --width=100 --no-fuzzy-matching
+	$(PYBABEL) update -i webapp/translations/messages.pot -d webapp/translations --width=100 --no-fuzzy-matching
 
 db: venv i18n
 	$(FLASK) db-upgrade

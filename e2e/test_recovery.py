@@ -13,9 +13,11 @@ from tests.helpers import AIGERIM, AIGERIM_PASSWORD, AIGERIM_PHONE, DANA, ERLAN
 
 NEW = "Samal!Kokshe2026"
 LABELS = {
-    "ru": {"code": "Код подтверждения", "new": "Новый пароль", "repeat": "Повторите пароль",
+    "ru": {"code": "Введите код подтверждения из уведомления", "new": "Придумайте пароль Личного кабинета",
+           "repeat": "Повторите пароль",
            "update": "Обновить", "send": "Отправить"},
-    "kk": {"code": "Растау коды", "new": "Жаңа құпиясөз", "repeat": "Құпиясөзді қайталаңыз",
+    "kk": {"code": "Хабарламадағы растау кодын енгізіңіз", "new": "Жеке кабинет үшін құпиясөз ойлап табыңыз",
+           "repeat": "Құпиясөзді қайталаңыз",
            "update": "Жаңарту", "send": "Жіберу"},
 }
 
@@ -50,7 +52,7 @@ def test_case1_reset_with_the_code_from_the_app(page: Page, lang: str) -> None:
 
 def test_checklist_flips_as_the_user_types(page: Page) -> None:
     to_recovery(page, "ru", AIGERIM)
-    field = page.get_by_label("Новый пароль")
+    field = page.get_by_label("Придумайте пароль Личного кабинета")
     rules = page.locator("#password-rules li")
     expect(rules.filter(has_text="Минимум 12 символов")).to_have_class("unmet")
     field.press_sequentially("abc", delay=20)
@@ -138,11 +140,11 @@ def test_recovery_without_javascript(browser: Browser, playwright, base_url: str
     to_recovery(page, "ru", AIGERIM)
     app = open_app_on(context, AIGERIM_PHONE)
     code = read_code(app)
-    page.get_by_label("Код подтверждения").fill("12")
+    page.get_by_label("Введите код подтверждения из уведомления").fill("12")
     page.get_by_role("button", name="Обновить", exact=True).click()
     expect(page).to_have_title(re.compile("^Ошибка: "))
-    page.get_by_label("Код подтверждения").fill(code)
-    page.get_by_label("Новый пароль").fill(NEW)
+    page.get_by_label("Введите код подтверждения из уведомления").fill(code)
+    page.get_by_label("Придумайте пароль Личного кабинета").fill(NEW)
     page.get_by_label("Повторите пароль").fill(NEW)
     page.get_by_role("button", name="Обновить", exact=True).click()
     expect(page).to_have_url(re.compile("/ru/cabinet/login/password$"))
@@ -186,7 +188,7 @@ def test_keyboard_only_recovery(page: Page) -> None:
     app = open_app_on(page.context, AIGERIM_PHONE)
     code = read_code(app)
     page.bring_to_front()
-    code_field = page.get_by_label("Код подтверждения")
+    code_field = page.get_by_label("Введите код подтверждения из уведомления")
     for _ in range(12):
         page.keyboard.press("Tab")
         if code_field.evaluate("el => el === document.activeElement"):
@@ -194,7 +196,7 @@ def test_keyboard_only_recovery(page: Page) -> None:
     expect(code_field).to_be_focused()
     page.keyboard.type(code)
     page.keyboard.press("Tab")
-    expect(page.get_by_label("Новый пароль")).to_be_focused()
+    expect(page.get_by_label("Придумайте пароль Личного кабинета")).to_be_focused()
     page.keyboard.type(NEW)
     page.keyboard.press("Tab")
     expect(page.get_by_label("Повторите пароль")).to_be_focused()

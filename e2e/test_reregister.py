@@ -18,7 +18,7 @@ T = {
            "p2": "Введите ИИН мамы/папы (второй родитель)", "queue": "Стоит в очереди",
            "next": "Далее", "your_iin": "Ваш ИИН", "phone": "Введите номер телефона",
            "get_code": "Получить код", "code": "Введите код подтверждения из приложения",
-           "password": "Введите пароль", "repeat": "Повторите пароль", "rereg": "Переоформить",
+           "password": "Придумайте пароль Личного кабинета", "repeat": "Повторите пароль", "rereg": "Переоформить",
            "passed": "Вы верно ответили на все вопросы!"},
     "kk": {"unknown": "Хабарлама келмесе немесе бұл нөмір сізге таныс болмаса, не істеу керек?",
            "update_number": "Нөмірді жаңарту", "yes": "Иә, жаңарту", "child": "Баланың ЖСН-і",
@@ -26,7 +26,7 @@ T = {
            "p2": "Анасының/әкесінің ЖСН-ін енгізіңіз (екінші ата-ана)", "queue": "Кезекте тұр",
            "next": "Әрі қарай", "your_iin": "Сіздің ЖСН-іңіз", "phone": "Телефон нөмірін енгізіңіз",
            "get_code": "Код алу", "code": "Қосымшадағы растау кодын енгізіңіз",
-           "password": "Құпиясөзді енгізіңіз", "repeat": "Құпиясөзді қайталаңыз",
+           "password": "Жеке кабинет үшін құпиясөз ойлап табыңыз", "repeat": "Құпиясөзді қайталаңыз",
            "rereg": "Қайта ресімдеу", "passed": "Сіз барлық сұраққа дұрыс жауап бердіңіз!"},
 }
 
@@ -123,7 +123,7 @@ def test_reregistration_without_javascript(browser: Browser, playwright, base_ur
     page.get_by_role("button", name="Получить код").click()
     code = read_code(open_app_on(context, MADINA_PHONE))
     page.get_by_label("Введите код подтверждения из приложения").fill(code)
-    page.get_by_label("Введите пароль", exact=True).fill(NEW)
+    page.get_by_label("Придумайте пароль Личного кабинета").fill(NEW)
     page.get_by_label("Повторите пароль").fill(NEW)
     page.get_by_role("button", name="Переоформить", exact=True).click()
     expect(page).to_have_url(re.compile("/ru/cabinet/$"))

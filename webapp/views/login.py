@@ -60,6 +60,7 @@ def step1() -> ResponseReturnValue:
 def _render_step1(form: LoginStep1Form) -> ResponseReturnValue:
     return render_template("login_step1.html", form=form, page_errors=form.error_list(),
                            title=_("Вход в Личный кабинет"), section="cabinet",
+                           page_title=_("Вход в Личный кабинет — шаг 1"),
                            crumb=_("Вход"), next=safe_next(request.args.get("next")))
 
 
@@ -94,4 +95,5 @@ def step2() -> ResponseReturnValue:
 
 def _render_step2(form: LoginStep2Form, iin: str) -> ResponseReturnValue:
     return render_template("login_step2.html", form=form, iin=iin, page_errors=form.error_list(),
-                           title=_("Вход в Личный кабинет"), section="cabinet", crumb=_("Вход"))
+                           title=_("Вход в Личный кабинет"), section="cabinet", crumb=_("Вход"),
+                           page_title=_("Вход в Личный кабинет — шаг 2"))

@@ -40,10 +40,22 @@ def _title(state: dict[str, Any] | None) -> str:
     return _("Восстановление забытого пароля")
 
 
+def _step_title(state: dict[str, Any] | None, template: str) -> str:
+    """The <title> names the step: entering the code, or binding the app first."""
+    setup = bool(state and state.get("mode") == "setup")
+    if template == "recovery_case1.html":
+        return _("Установка пароля — ввод кода") if setup else _(
+            "Восстановление забытого пароля — ввод кода")
+    if template == "recovery_case2.html":
+        return _("Установка пароля — привязка приложения") if setup else _(
+            "Восстановление забытого пароля — привязка приложения")
+    return _title(state)
+
+
 def _page(template: str, state: dict[str, Any] | None, **context: Any) -> ResponseReturnValue:
     title = _title(state)
-    return render_template(template, title=title, crumb=title, section="cabinet",
-                           state=state, **context)
+    return render_template(template, title=title, crumb=title, section="cabinet", state=state,
+                           page_title=_step_title(state, template), **context)
 
 
 @bp.route("", methods=["GET", "POST"])

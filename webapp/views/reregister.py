@@ -88,6 +88,7 @@ def start() -> ResponseReturnValue:
 
 def _render_step1(form: ReregStep1Form, notice: str | None = None) -> ResponseReturnValue:
     return render_template("reregister_step1.html", title=_title(), crumb=_title(),
+                           page_title=_("Переоформление Личного кабинета — шаг 1"),
                            section="cabinet", form=form, page_errors=form.error_list(),
                            notice=notice, status_choices=STATUS_CHOICES)
 
@@ -130,6 +131,7 @@ def _render_step2(form: ReregStep2Form, passed: dict[str, Any], *, notice: str |
     seconds = codes.resend_in(get_db(), PURPOSE, subject, now())
     return render_template(
         "reregister_step2.html", title=_title(), crumb=_title(), section="cabinet", form=form,
+        page_title=_("Переоформление Личного кабинета — шаг 2"),
         page_errors=form.error_list(), notice=notice, panel=panel,
         store_qr=binding_panel.store_qr() if panel else None,
         code_sent=sent or bool(_state().get("code_phone")), resend_in=seconds)
