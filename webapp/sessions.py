@@ -77,11 +77,12 @@ class DatabaseSessionInterface(SessionInterface):
             return ServerSession()
         sid = raw[len(SERVER_PREFIX):]
         try:
-            # Core, not ORM: this read happens on every request of a visitor in a flow.
-            row = get_db().connection().execute(_READ, {"id_hash": _hash(sid)}).first()
+            # A plain connection, no ORM session: this read happens on every request of a
+            # visitor in a flow, and most fragments need nothing else from the database.
+            with app.extensions["db_engine"].connect() as conn:
+                row = conn.execute(_READ, {"id_hash": _hash(sid)}).first()
         except SQLAlchemyError:
             # The database is down: the request is answered with the 503 page.
-            get_db().rollback()
             log.warning("session store unavailable")
             g.database_down = True
             return ServerSession(sid=sid)

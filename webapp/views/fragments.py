@@ -5,12 +5,15 @@ the same service function the full-page POST calls.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, render_template, request, session
 from flask.typing import ResponseReturnValue
 
 from .. import messages
 from ..db import get_db
 from ..extensions import fragments_limit, limiter
+from ..i18n import current_lang
 from ..services import codes, iin, passwords
 from ..services import phone as phone_rules
 from . import binding_panel
@@ -57,6 +60,13 @@ def password_rules() -> ResponseReturnValue:
     password = form_text("password", passwords.MAX_LENGTH + 64)
     context_iin, context_phone = _password_context()
     check = passwords.check(password, iin=context_iin, phone=context_phone)
+    return _checklist(current_lang(), tuple(check.met.values()), check.problems)
+
+
+@lru_cache(maxsize=1024)
+def _checklist(lang: str, met: tuple[bool, ...], problems: tuple[passwords.Problem, ...]) -> str:
+    """The checklist depends only on the language and which rules hold: render each once."""
+    check = passwords.Check(met=dict(zip(passwords.Rule, met, strict=True)), problems=problems)
     return render_template("fragments/checklist.html", check=check)
 
 
@@ -102,4 +112,10 @@ def binding() -> ResponseReturnValue:
 
 
 def _message(message: str | None) -> ResponseReturnValue:
+    return _message_html(current_lang(), message)
+
+
+@lru_cache(maxsize=256)
+def _message_html(lang: str, message: str | None) -> str:
+    """A field message depends only on its text and language: render each once."""
     return render_template("fragments/message.html", message=message)
