@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, abort, current_app, g, request, url_for
 from markupsafe import Markup, escape
-from flask_babel import Babel, get_locale, get_translations, gettext, ngettext
+from flask_babel import Babel, get_locale, get_translations
 
 from .services.clock import as_utc, reference_time
 
@@ -59,7 +59,9 @@ _translations: dict[str, Any] = {}
 
 
 def current_translations() -> Any:
-    lang = current_lang()
+    lang = getattr(g, "lang", None)
+    if lang is None:  # outside a /ru or /kk request (CLI, force_locale): Flask-Babel decides
+        return get_translations()
     found = _translations.get(lang)
     if found is None:
         found = get_translations()
@@ -90,6 +92,17 @@ class LazyText:
 
 
 lazy_gettext = LazyText
+
+
+def gettext(msgid: str, **variables: Any) -> str:
+    """flask_babel.gettext, through the per-language cache (same %-formatting)."""
+    text = current_translations().ugettext(msgid)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return current_translations().ungettext(singular, plural, num) % variables
 
 
 def _install_fast_template_helpers(app: Flask) -> None:

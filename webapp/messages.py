@@ -1,7 +1,7 @@
 """What the user reads for each service answer: one place, both languages."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 
 from .i18n import duration

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request, url_for
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -29,6 +29,11 @@ def _static_version(path: str) -> str:
 
 def static_url(path: str) -> str:
     """Static files carry a content hash, so they can be cached for a year."""
+    return _static_url(request.script_root, path)
+
+
+@lru_cache(maxsize=64)
+def _static_url(script_root: str, path: str) -> str:
     return url_for("static", filename=path, v=_static_version(path))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 from sqlalchemy import select
 
 from ..db import get_db

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 
 from . import binding_panel
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 
 from ..db import get_db
 from ..extensions import forms_limit, limiter, only_posts

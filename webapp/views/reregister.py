@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 
 from .. import messages
 from ..db import get_db

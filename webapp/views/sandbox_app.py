@@ -12,7 +12,7 @@ from typing import Any
 from flask import (Blueprint, Flask, Response, flash, redirect, render_template, request, session,
                    url_for)
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 from sqlalchemy import select
 
 from .. import messages

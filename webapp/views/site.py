@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 from sqlalchemy import text
 
 from ..db import get_db
