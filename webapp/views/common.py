@@ -54,10 +54,10 @@ def signed_in_cabinet() -> Cabinet | None:
 
 def start_signed_in_session(cabinet: Cabinet) -> None:
     """A new session id at every sign-in: nothing from before carries the privilege."""
-    lang_state = {k: session[k] for k in ("_flashes",) if k in session}
+    kept = {k: session[k] for k in ("_flashes",) if k in session}
     session.clear()
     session.regenerate()  # type: ignore[attr-defined]
-    session.update(lang_state)
+    session.update(kept)
     session["cabinet_id"] = cabinet.id
     session["epoch"] = cabinet.session_epoch
 
