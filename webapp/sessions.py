@@ -10,15 +10,16 @@ in a signed cookie instead: no database row, no write, for every anonymous view.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, Request, Response, g
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
 
@@ -55,8 +56,35 @@ def _hash(sid: str) -> str:
     return hashlib.sha256(sid.encode()).hexdigest()
 
 
-_READ = (select(WebSession.data, WebSession.expires_at)
-         .where(WebSession.id_hash == bindparam("id_hash")))
+def _read_row(app: Flask, id_hash: str) -> tuple[dict[str, Any], datetime] | None:
+    """(data, expires_at) of a stored session, read straight through the DBAPI.
+
+    This read happens on every request of a visitor in a flow and most fragments need
+    nothing else from the database, so it skips SQLAlchemy's statement machinery.
+    The values are decoded by their type: SQLite hands back text, PostgreSQL objects.
+    """
+    engine = app.extensions["db_engine"]
+    marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+    try:
+        conn = engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(f"SELECT data, expires_at FROM web_sessions WHERE id_hash = {marker}",
+                           (id_hash,))
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            conn.close()
+    except engine.dialect.loaded_dbapi.Error as exc:  # answered like SQLAlchemy's own errors
+        raise SQLAlchemyError(type(exc).__name__) from exc
+    if row is None:
+        return None
+    data, expires = row
+    if isinstance(data, (str, bytes)):
+        data = json.loads(data)
+    if isinstance(expires, str):
+        expires = datetime.fromisoformat(expires)
+    return dict(data), as_utc(expires)
 
 
 class DatabaseSessionInterface(SessionInterface):
@@ -77,19 +105,16 @@ class DatabaseSessionInterface(SessionInterface):
             return ServerSession()
         sid = raw[len(SERVER_PREFIX):]
         try:
-            # A plain connection, no ORM session: this read happens on every request of a
-            # visitor in a flow, and most fragments need nothing else from the database.
-            with app.extensions["db_engine"].connect() as conn:
-                row = conn.execute(_READ, {"id_hash": _hash(sid)}).first()
+            row = _read_row(app, _hash(sid))
         except SQLAlchemyError:
             # The database is down: the request is answered with the 503 page.
             log.warning("session store unavailable")
             g.database_down = True
             return ServerSession(sid=sid)
-        if row is None or as_utc(row.expires_at) <= _now(app):
+        if row is None or row[1] <= _now(app):
             return ServerSession()
-        session = ServerSession(dict(row.data), sid=sid)
-        session.expires_at = as_utc(row.expires_at)
+        session = ServerSession(row[0], sid=sid)
+        session.expires_at = row[1]
         return session
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:

@@ -13,7 +13,10 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from markupsafe import Markup
+
 from .. import messages
+from ..i18n import current_lang
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -37,6 +40,16 @@ def _static_url(script_root: str, path: str) -> str:
     return url_for("static", filename=path, v=_static_version(path))
 
 
+def shared_partial(template: str, section: str | None = None) -> Markup:
+    """Page parts that depend only on the language (and menu section): rendered once each."""
+    return _shared_partial(current_lang(), request.script_root, template, section)
+
+
+@lru_cache(maxsize=64)
+def _shared_partial(lang: str, script_root: str, template: str, section: str | None) -> Markup:
+    return Markup(render_template(template, section=section))
+
+
 def checklist_summary(check: Any) -> str:
     met = sum(check.met.values()) if check else 0
     total = len(messages.CHECKLIST)
@@ -56,6 +69,7 @@ def init_app(app: Flask) -> None:
     # Globals, not a context processor: macros imported by templates see globals only.
     app.jinja_env.globals.update(
         static_url=static_url,
+        shared_partial=shared_partial,
         checklist_rules=list(messages.CHECKLIST.items()),
         password_problems=messages.PASSWORD_PROBLEMS,
         checklist_summary=checklist_summary,
