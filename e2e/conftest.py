@@ -80,3 +80,12 @@ def base_url(live_server: LiveServer) -> str:
 @pytest.fixture(autouse=True)
 def _fresh_data(live_server: LiveServer) -> None:
     live_server.reset()
+
+
+@pytest.fixture
+def no_js_page(browser: Any, playwright: Any, base_url: str) -> Iterator[Any]:
+    """A phone-sized page with JavaScript switched off: plain forms, full pages."""
+    context = browser.new_context(**playwright.devices["Pixel 7"], java_script_enabled=False,
+                                  base_url=base_url)
+    yield context.new_page()
+    context.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from e2e.conftest import LiveServer
 from e2e.pages import (TEXT, check_a11y, expect_heading, no_horizontal_scroll, open_app_on,
@@ -20,6 +20,16 @@ LABELS = {
            "repeat": "Құпиясөзді қайталаңыз",
            "update": "Жаңарту", "send": "Жіберу"},
 }
+
+
+def update_password(page: Page, lang: str, code: str) -> None:
+    """Case 1's form: the code from the app, the new password twice, "Обновить"."""
+    t = LABELS[lang]
+    page.get_by_label(t["code"]).fill(code)
+    page.get_by_label(t["new"]).fill(NEW)
+    page.get_by_label(t["repeat"]).fill(NEW)
+    page.get_by_role("button", name=t["update"], exact=True).click()
+    expect(page).to_have_url(re.compile(f"/{lang}/cabinet/login/password$"))
 
 
 def to_recovery(page: Page, lang: str, iin: str) -> None:
@@ -38,12 +48,7 @@ def test_case1_reset_with_the_code_from_the_app(page: Page, lang: str) -> None:
     check_a11y(app, f"{lang} app feed")
     code = read_code(app)
     page.bring_to_front()
-    t = LABELS[lang]
-    page.get_by_label(t["code"]).fill(code)
-    page.get_by_label(t["new"]).fill(NEW)
-    page.get_by_label(t["repeat"]).fill(NEW)
-    page.get_by_role("button", name=t["update"], exact=True).click()
-    expect(page).to_have_url(re.compile(f"/{lang}/cabinet/login/password$"))
+    update_password(page, lang, code)
     expect(page.locator(".notice-success")).to_be_visible()
     page.get_by_label(TEXT[lang]["password"]).fill(NEW)
     page.get_by_role("button", name=TEXT[lang]["signin"], exact=True).click()
@@ -109,12 +114,7 @@ def test_case2_bind_the_app_then_reset(page: Page, lang: str, live_server: LiveS
     page.get_by_role("button", name=LABELS[lang]["send"], exact=True).click()
     expect(page.get_by_text("+770****1885").first).to_be_visible()
     code = read_code(app)
-    t = LABELS[lang]
-    page.get_by_label(t["code"]).fill(code)
-    page.get_by_label(t["new"]).fill(NEW)
-    page.get_by_label(t["repeat"]).fill(NEW)
-    page.get_by_role("button", name=t["update"], exact=True).click()
-    expect(page).to_have_url(re.compile(f"/{lang}/cabinet/login/password$"))
+    update_password(page, lang, code)
 
 
 def test_binding_password_is_replaced_when_it_runs_out(page: Page, live_server: LiveServer) -> None:
@@ -133,12 +133,10 @@ def test_first_password_setting(page: Page) -> None:
     check_a11y(page, "ru setting password")
 
 
-def test_recovery_without_javascript(browser: Browser, playwright, base_url: str) -> None:
-    context = browser.new_context(**playwright.devices["Pixel 7"], java_script_enabled=False,
-                                  base_url=base_url)
-    page = context.new_page()
+def test_recovery_without_javascript(no_js_page: Page) -> None:
+    page = no_js_page
     to_recovery(page, "ru", AIGERIM)
-    app = open_app_on(context, AIGERIM_PHONE)
+    app = open_app_on(page.context, AIGERIM_PHONE)
     code = read_code(app)
     page.get_by_label("Введите код подтверждения из уведомления").fill("12")
     page.get_by_role("button", name="Обновить", exact=True).click()
@@ -148,7 +146,6 @@ def test_recovery_without_javascript(browser: Browser, playwright, base_url: str
     page.get_by_label("Повторите пароль").fill(NEW)
     page.get_by_role("button", name="Обновить", exact=True).click()
     expect(page).to_have_url(re.compile("/ru/cabinet/login/password$"))
-    context.close()
 
 
 def test_keyboard_only_sign_in(page: Page) -> None:

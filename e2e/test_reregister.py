@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from e2e.pages import TEXT, check_a11y, no_horizontal_scroll, open_app_on, read_code, sign_in, step1
 from tests.helpers import (AMINA, AMINA_CERT, ARMAN, ARMAN_PHONE, GULNAR, GULNAR_PASSWORD,
@@ -110,10 +110,8 @@ def test_inline_validation_of_iin_and_phone(page: Page) -> None:
     expect(page.locator("#phone-error")).to_contain_text("Казахстана")
 
 
-def test_reregistration_without_javascript(browser: Browser, playwright, base_url: str) -> None:
-    context = browser.new_context(**playwright.devices["Pixel 7"], java_script_enabled=False,
-                                  base_url=base_url)
-    page = context.new_page()
+def test_reregistration_without_javascript(no_js_page: Page) -> None:
+    page = no_js_page
     page.goto("/ru/cabinet/recovery/unknown-number")
     page.get_by_role("button", name="Обновить номер").click()
     page.get_by_role("button", name="Да, обновить").click()
@@ -121,10 +119,9 @@ def test_reregistration_without_javascript(browser: Browser, playwright, base_ur
     page.get_by_label("Ваш ИИН").fill(MADINA)
     page.get_by_label("Введите номер телефона").fill(MADINA_PHONE)
     page.get_by_role("button", name="Получить код").click()
-    code = read_code(open_app_on(context, MADINA_PHONE))
+    code = read_code(open_app_on(page.context, MADINA_PHONE))
     page.get_by_label("Введите код подтверждения из приложения").fill(code)
     page.get_by_label("Придумайте пароль Личного кабинета").fill(NEW)
     page.get_by_label("Повторите пароль").fill(NEW)
     page.get_by_role("button", name="Переоформить", exact=True).click()
     expect(page).to_have_url(re.compile("/ru/cabinet/$"))
-    context.close()

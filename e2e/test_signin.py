@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from e2e.conftest import LiveServer
 from e2e.pages import TEXT, check_a11y, no_horizontal_scroll, sign_in, step1
@@ -100,10 +100,8 @@ def test_language_switch_mid_flow_keeps_the_step_and_iin(page: Page) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_sign_in_without_javascript(browser: Browser, playwright, base_url: str, lang: str) -> None:
-    context = browser.new_context(**playwright.devices["Pixel 7"], java_script_enabled=False,
-                                  base_url=base_url)
-    page = context.new_page()
+def test_sign_in_without_javascript(no_js_page: Page, lang: str) -> None:
+    page = no_js_page
     page.goto(f"/{lang}/cabinet/login")
     step1(page, lang, "123")
     expect(page).to_have_title(re.compile("^(Ошибка|Қате): "))
@@ -111,7 +109,6 @@ def test_sign_in_without_javascript(browser: Browser, playwright, base_url: str,
     page.get_by_label(TEXT[lang]["password"]).fill(AIGERIM_PASSWORD)
     page.get_by_role("button", name=TEXT[lang]["signin"], exact=True).click()
     expect(page).to_have_url(re.compile(f"/{lang}/cabinet/$"))
-    context.close()
 
 
 def test_home_and_help_pages_are_accessible(page: Page, live_server: LiveServer) -> None:
