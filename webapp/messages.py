@@ -7,7 +7,7 @@ from .i18n import lazy_gettext as _l
 from .i18n import duration
 from .services import codes
 from .services.iin import IinError
-from .services.passwords import Problem, Rule
+from .services.passwords import Check, Problem, Rule
 from .services.phone import PhoneError
 from .services.reregistration import ApplicantError
 
@@ -67,11 +67,8 @@ def iin_error(error: IinError | None) -> str | None:
     return str(IIN_ERRORS[error]) if error else None
 
 
-def password_problems_text(check_result: object) -> str | None:
+def password_problems_text(check_result: Check) -> str | None:
     """The message under a new-password field after submit, or None."""
-    from .services.passwords import Check
-
-    assert isinstance(check_result, Check)
     if check_result.ok:
         return None
     if check_result.problems:

@@ -255,3 +255,18 @@ def test_typed_step1_iins_survive_a_language_switch(web: Browser) -> None:
     web.post("/ru/fragments/iin", {"parent1_iin": MADINA}, htmx=True,
              headers={"HX-Trigger-Name": "parent1_iin"})
     assert f'value="{MADINA}"' in web.get("/kk/cabinet/reregister").get_data(as_text=True)
+
+
+def test_expiry_notice_is_said_once(web: Browser) -> None:
+    step1(web)
+    web.clock.advance(minutes=16)
+    assert "Время на Шаг 2 истекло" in text_of(web.get("/ru/cabinet/reregister"))
+    assert "Время на Шаг 2 истекло" not in text_of(web.get("/ru/cabinet/reregister"))
+
+
+def test_every_typed_answer_survives_a_language_switch(web: Browser) -> None:
+    step1(web, certificate="1111111")  # a mismatch: the page is shown again
+    page = web.get("/kk/cabinet/reregister").get_data(as_text=True)
+    for value in (AMINA, "1111111", MADINA, ARMAN):
+        assert f'value="{value}"' in page
+    assert 'value="queue" checked' in page

@@ -67,7 +67,7 @@ class Mismatch:
 
 @dataclass(frozen=True)
 class Locked:
-    wait: timedelta
+    locked_for: timedelta
 
 
 class Unavailable(enum.Enum):
@@ -76,12 +76,18 @@ class Unavailable(enum.Enum):
     REGISTRY = "registry"
 
 
+def lock_left(db: Session, child_iin: str, client: str, now: datetime,
+              per_client: Limit) -> timedelta | None:
+    waits = [w for w in (blocked_for(db, ATTEMPTS_PER_CHILD, child_iin, now),
+                         blocked_for(db, per_client, client, now)) if w]
+    return max(waits) if waits else None
+
+
 def check_answers(db: Session, registry: Registry, answers: Answers, *, client: str,
                   now: datetime, per_client: Limit) -> Passed | Mismatch | Locked | Unavailable:
-    waits = [w for w in (blocked_for(db, ATTEMPTS_PER_CHILD, answers.child_iin, now),
-                         blocked_for(db, per_client, client, now)) if w]
-    if waits:
-        return Locked(max(waits))
+    wait = lock_left(db, answers.child_iin, client, now, per_client)
+    if wait:
+        return Locked(wait)
     try:
         found = registry.child(answers.child_iin)
     except GatewayUnavailable:
@@ -94,9 +100,7 @@ def check_answers(db: Session, registry: Registry, answers: Answers, *, client: 
         return Passed(child_iin=found.iin, parents=tuple(found.parents))
     record(db, ATTEMPTS_PER_CHILD, answers.child_iin, now)
     record(db, per_client, client, now)
-    waits = [w for w in (blocked_for(db, ATTEMPTS_PER_CHILD, answers.child_iin, now),
-                         blocked_for(db, per_client, client, now)) if w]
-    return Mismatch(max(waits) if waits else None)
+    return Mismatch(lock_left(db, answers.child_iin, client, now, per_client))
 
 
 class ApplicantError(enum.Enum):

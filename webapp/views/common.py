@@ -93,8 +93,8 @@ def form_text(name: str, limit: int = 200) -> str:
 # What a user typed in a field but has not submitted yet (never a password): kept
 # so that a language switch or a look at a help page loses nothing. One session key
 # per field, so overlapping requests never overwrite each other's values.
-DRAFT_FIELDS = frozenset({"iin", "applicant_iin", "phone", "child_iin", "parent1_iin",
-                          "parent2_iin"})
+DRAFT_FIELDS = frozenset({"iin", "applicant_iin", "phone", "child_iin", "certificate",
+                          "parent1_iin", "parent2_iin", "status"})
 
 
 def keep_draft(name: str, value: str) -> None:

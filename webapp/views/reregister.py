@@ -39,7 +39,7 @@ def _passed() -> dict[str, Any] | None:
     if not passed:
         return None
     if now() - datetime.fromisoformat(passed["at"]) > reregistration.STEP1_VALID_FOR:
-        _save(passed=None)
+        _save(passed=None, expired=True)
         return None
     return passed
 
@@ -65,17 +65,16 @@ def start() -> ResponseReturnValue:
         return redirect(url_for("login.step1"))
     passed = _passed()
     if passed is None:
-        expired = bool(_state().get("passed_once"))
         if action == "next":
             return _step1_submit()
         if action is not None:
             flash(_("Сначала ответьте на вопросы Шага 1."), "warning")
             return redirect(url_for("reregister.start"))
-        answers = dict(_state().get("answers") or {})
-        answers.update({name: draft(name) for name in ("child_iin", "parent1_iin", "parent2_iin")
-                        if draft(name) is not None})
-        form = ReregStep1Form(formdata=None, data=answers)
-        notice = _("Время на Шаг 2 истекло. Ответьте на вопросы ещё раз.") if expired else None
+        form = ReregStep1Form(formdata=None, data={name: draft(name) or "" for name in ANSWER_FIELDS})
+        notice = None
+        if _state().get("expired"):
+            _save(expired=False)  # said once
+            notice = _("Время на Шаг 2 истекло. Ответьте на вопросы ещё раз.")
         return _render_step1(form, notice=notice)
     if action == "code":
         return _get_code(passed)
@@ -96,9 +95,8 @@ def _render_step1(form: ReregStep1Form, notice: str | None = None) -> ResponseRe
 def _step1_submit() -> ResponseReturnValue:
     form = ReregStep1Form()
     valid = form.validate()
-    _save(answers={name: (request.form.get(name) or "")[:64] for name in ANSWER_FIELDS})
-    for name in ("child_iin", "parent1_iin", "parent2_iin"):
-        keep_draft(name, (request.form.get(name) or "")[:20])
+    for name in ANSWER_FIELDS:
+        keep_draft(name, (request.form.get(name) or "")[:64])
     if not valid:
         return _render_step1(form)
     answers = reregistration.Answers(
@@ -112,13 +110,12 @@ def _step1_submit() -> ResponseReturnValue:
     db.commit()
     if isinstance(result, reregistration.Passed):
         _save(passed={"child_iin": result.child_iin, "parents": list(result.parents),
-                      "at": now().isoformat()}, passed_once=True)
+                      "at": now().isoformat()})
         return redirect(url_for("reregister.start"))
     if result is reregistration.Unavailable.REGISTRY:
         notice = str(messages.UNAVAILABLE)
-    elif isinstance(result, reregistration.Locked) or result.locked_for:
-        wait = result.wait if isinstance(result, reregistration.Locked) else result.locked_for
-        notice = _("Слишком много попыток. Повторите %(when)s.", when=duration(wait))
+    elif result.locked_for:
+        notice = _("Слишком много попыток. Повторите %(when)s.", when=duration(result.locked_for))
     else:
         notice = _("Ответы не совпадают с данными о ребенке. Проверьте все ответы и попробуйте ещё раз.")
     form.status.errors = []
