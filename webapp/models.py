@@ -1,10 +1,10 @@
-"""SQLAlchemy 2 typed models: the sandbox registries, cabinets and their history."""
+"""SQLAlchemy 2 typed models: the sandbox registries, cabinets, their history, and counts."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -56,6 +56,10 @@ class Child(Base):
     cabinet_id: Mapped[int | None] = mapped_column(ForeignKey("cabinets.id"), index=True)
     cabinet: Mapped[Cabinet | None] = relationship(back_populates="children")
 
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return tuple(p for p in (self.parent1_iin, self.parent2_iin) if p)
+
 
 class AppDevice(Base):
     """An ed24.kz app installation, bound to one phone number."""
@@ -70,13 +74,22 @@ class AppDevice(Base):
 
 
 class Notification(Base):
-    """A message delivered to the app bound to a phone (the app's feed)."""
+    """What a phone received: an app notification or an SMS (the sandbox's outbox).
+
+    In production these go to the real push service and SMS gateway and are not
+    stored; the sandbox keeps them so testers can read codes.
+    """
 
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    phone: Mapped[str] = mapped_column(String(12), index=True)
+    channel: Mapped[str] = mapped_column(String(3))  # "app" | "sms"
+    # App notifications go to the app bound to the phone; a device-addressed one
+    # (the number moved to another handset) goes to that handset only.
+    phone: Mapped[str | None] = mapped_column(String(12), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("app_devices.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
-    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    text: Mapped[str] = mapped_column(Text)
+    code: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime]
 
 
@@ -104,44 +117,50 @@ class AuditEvent(Base):
     created_at: Mapped[datetime]
 
 
-class Attempt(Base):
-    """One counted event (wrong password, wrong code, send...) for sliding-window limits."""
+class Counter(Base):
+    """One limit's count for one key (services/limits.py changes it atomically)."""
 
-    __tablename__ = "attempts"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))
-    key: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime]
-    __table_args__ = (Index("ix_attempts_kind_key_created", "kind", "key", "created_at"),)
+    __tablename__ = "counters"
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    # The count starts again after this moment; a lock-out moves it forward.
+    window_ends: Mapped[datetime] = mapped_column(index=True)
 
 
 class ConfirmationCode(Base):
-    """A 4-digit code sent to the app; only its keyed hash is kept."""
+    """A 6-digit code sent to the app; only its keyed hash is kept."""
 
     __tablename__ = "confirmation_codes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     purpose: Mapped[str] = mapped_column(String(20))
     subject: Mapped[str] = mapped_column(String(40))
+    # Keyed hash of the flow's nonce: the code works only in the session that asked.
+    requester_hash: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(12))
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
-    wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None]
-    __table_args__ = (Index("ix_codes_purpose_subject", "purpose", "subject", "created_at"),)
+    __table_args__ = (Index("ix_codes_lookup", "purpose", "subject", "requester_hash", "created_at"),)
 
 
 class BindingSecret(Base):
-    """A 12-digit one-time password and a QR token that bind an app to a phone."""
+    """A 12-digit binding one-time password sent by SMS; only its keyed hash is kept.
+
+    The cabinet's rotating password and QR token are derived, not stored
+    (services/binding.py).
+    """
 
     __tablename__ = "binding_secrets"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     phone: Mapped[str] = mapped_column(String(12), index=True)
-    otp_hash: Mapped[str] = mapped_column(String(64), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    otp_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
-    used_at: Mapped[datetime | None]
+    # Used, cancelled by a newer SMS, or killed by wrong tries: no longer accepted.
+    ended_at: Mapped[datetime | None]
 
 
 class WebSession(Base):
@@ -153,7 +172,16 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class SandboxSetting(Base):
+    """Sandbox-only values every worker must see (the clock's offset)."""
+
+    __tablename__ = "sandbox_settings"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
 __all__ = [
-    "AppDevice", "Attempt", "AuditEvent", "Base", "BindingSecret", "Cabinet", "CabinetEvent",
-    "Child", "Citizen", "CitizenPhone", "ConfirmationCode", "Notification", "WebSession",
+    "AppDevice", "AuditEvent", "Base", "BindingSecret", "Cabinet", "CabinetEvent", "Child",
+    "Citizen", "CitizenPhone", "ConfirmationCode", "Counter", "Notification", "SandboxSetting",
+    "WebSession",
 ]

@@ -1,152 +1,180 @@
-"""Confirmation codes with a fake clock: every edge of lifetime, resend and limits."""
+"""Confirmation codes with a fake clock: every edge of lifetime, resend, tries and limits."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from webapp.models import ConfirmationCode
 from webapp.services import codes
-from webapp.services.clock import FakeClock
+from webapp.services.codes import Target
 
-PEPPER = b"test pepper"
-PHONE = "+77057546868"
-SUBJECT = "cabinet:1"
-
-
-def send(db: Session, notifier, clock: FakeClock, subject: str = SUBJECT, phone: str = PHONE):
-    return codes.send(db, notifier, purpose="recovery", subject=subject, phone=phone,
-                      now=clock.now(), pepper=PEPPER)
-
-
-def verify(db: Session, clock: FakeClock, code: str, subject: str = SUBJECT, phone: str = PHONE):
-    return codes.verify(db, purpose="recovery", subject=subject, phone=phone, code=code,
-                        now=clock.now(), pepper=PEPPER)
+TARGET = Target("recovery", "cab:1", "+77057546868", 1)
+OTHER = Target("recovery", "cab:2", "+77011231885", 2)
+NONCE = "session-nonce"
 
 
 def wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 10000:04d}"
+    return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-def test_code_is_four_digits_and_stored_hashed(db, notifier, clock) -> None:
-    assert isinstance(send(db, notifier, clock), codes.Sent)
-    code = notifier.last_code()
-    assert len(code) == 4 and code.isdigit()
+def send(make_deps, target: Target = TARGET, nonce: str = NONCE, **client):
+    return codes.send(make_deps(**client), target, nonce)
+
+
+def verify(make_deps, code: str, target: Target = TARGET, nonce: str = NONCE, **client):
+    return codes.verify(make_deps(**client), target, nonce, code)
+
+
+@pytest.mark.parametrize("raw, cleaned, error", [
+    ("123456", "123456", None), (" 123 456 ", "123456", None), ("", "", codes.FormatError.EMPTY),
+    ("12345", "12345", codes.FormatError.NOT_6_DIGITS), ("1234567", "1234567", codes.FormatError.NOT_6_DIGITS),
+    ("١٢٣٤٥٦", "١٢٣٤٥٦", codes.FormatError.NOT_6_DIGITS), ("12a456", "12a456", codes.FormatError.NOT_6_DIGITS),
+])
+def test_format(raw: str, cleaned: str, error) -> None:
+    assert codes.clean(raw) == (cleaned, error)
+
+
+def test_code_is_six_digits_and_stored_hashed(db, make_deps, notifier) -> None:
+    assert send(make_deps) == codes.Sent(resend_in=60)
+    code = notifier.last("code")
+    assert len(code) == 6 and code.isdigit()
     row = db.scalars(select(ConfirmationCode)).one()
     assert code not in row.code_hash and len(row.code_hash) == 64
+    assert NONCE not in row.requester_hash
 
 
-def test_right_code_verifies_once(db, notifier, clock) -> None:
-    send(db, notifier, clock)
-    code = notifier.last_code()
-    assert isinstance(verify(db, clock, code), codes.Verified)
-    assert verify(db, clock, code) is codes.Refusal.NO_CODE
+def test_right_code_verifies_once(make_deps, notifier) -> None:
+    send(make_deps)
+    code = notifier.last("code")
+    assert verify(make_deps, code) == codes.Verified()
+    assert verify(make_deps, code) is codes.Refusal.NO_CODE
 
 
-def test_expiry_at_exactly_five_minutes(db, notifier, clock) -> None:
-    send(db, notifier, clock)
-    code = notifier.last_code()
+def test_a_code_works_only_in_the_session_that_asked(make_deps, notifier) -> None:
+    send(make_deps)
+    assert verify(make_deps, notifier.last("code"), nonce="another session") is codes.Refusal.NO_CODE
+
+
+def test_only_the_newest_code_works(make_deps, notifier, clock) -> None:
+    send(make_deps)
+    first = notifier.last("code")
+    clock.advance(60)
+    send(make_deps)
+    second = notifier.last("code")
+    if first != second:
+        assert isinstance(verify(make_deps, first), codes.Wrong)
+    assert verify(make_deps, second) == codes.Verified()
+
+
+def test_expiry_at_exactly_five_minutes(make_deps, notifier, clock) -> None:
+    send(make_deps)
+    code = notifier.last("code")
     clock.advance(minutes=4, seconds=59)
-    assert codes.has_active(db, "recovery", SUBJECT, clock.now())
+    assert isinstance(verify(make_deps, wrong(code)), codes.Wrong)
     clock.advance(seconds=1)
-    assert verify(db, clock, code) is codes.Refusal.EXPIRED
+    assert verify(make_deps, code) is codes.Refusal.EXPIRED
 
 
-def test_resend_at_59_and_60_seconds(db, notifier, clock) -> None:
-    send(db, notifier, clock)
+def test_resend_at_59_and_60_seconds(make_deps, clock, notifier) -> None:
+    send(make_deps)
     clock.advance(59)
-    early = send(db, notifier, clock)
-    assert isinstance(early, codes.TooEarly) and early.resend_in == 1
+    assert send(make_deps) == codes.TooEarly(1)
+    assert codes.resend_in(make_deps(), TARGET) == 1
     clock.advance(1)
-    assert isinstance(send(db, notifier, clock), codes.Sent)
-    assert len(notifier.sent) == 2
+    assert send(make_deps) == codes.Sent(60)
+    assert notifier.kinds().count("code") == 2
 
 
-def test_countdown_follows_the_server(db, notifier, clock) -> None:
-    assert codes.resend_in(db, "recovery", SUBJECT, clock.now()) == 0
-    send(db, notifier, clock)
-    clock.advance(seconds=12.5)
-    assert codes.resend_in(db, "recovery", SUBJECT, clock.now()) == 48
+def test_five_tries_per_code_then_it_is_dead(make_deps, notifier) -> None:
+    send(make_deps)
+    code = notifier.last("code")
+    lefts = [verify(make_deps, wrong(code)).tries_left for _ in range(5)]
+    assert lefts == [4, 3, 2, 1, 0]
+    assert verify(make_deps, code) is codes.Refusal.USED_UP
 
 
-def test_fifth_and_sixth_wrong_try(db, notifier, clock) -> None:
-    send(db, notifier, clock)
-    code = notifier.last_code()
-    for left in (4, 3, 2, 1):
-        assert verify(db, clock, wrong(code)) == codes.Wrong(tries_left=left)
-    assert verify(db, clock, wrong(code)) == codes.Wrong(tries_left=0)  # the 5th
-    assert verify(db, clock, code) is codes.Refusal.USED_UP            # the 6th, even right
-
-
-def test_resend_never_resets_the_cabinet_count(db, notifier, clock) -> None:
+def test_a_resend_never_resets_the_counts(make_deps, notifier, clock) -> None:
     for _ in range(2):
-        send(db, notifier, clock)
-        code = notifier.last_code()
+        send(make_deps)
         for _ in range(5):
-            verify(db, clock, wrong(code))
-        clock.advance(61)
-    blocked = send(db, notifier, clock)
-    assert isinstance(blocked, codes.Blocked)
-    assert timedelta(hours=1, minutes=50) < blocked.wait <= timedelta(hours=2)
+            verify(make_deps, wrong(notifier.last("code")))
+        clock.advance(60)
+    send(make_deps)
+    result = verify(make_deps, notifier.last("code"))
+    assert isinstance(result, codes.Blocked) and result.wait > timedelta(hours=1, minutes=50)
 
 
-def test_block_ends_after_two_hours(db, notifier, clock) -> None:
-    send(db, notifier, clock)
-    code = notifier.last_code()
-    for _ in range(5):
-        verify(db, clock, wrong(code))
-    clock.advance(61)
-    send(db, notifier, clock)
-    code = notifier.last_code()
-    for _ in range(4):
-        verify(db, clock, wrong(code))
-    result = verify(db, clock, wrong(code))  # the 10th wrong code in 2 hours
-    assert isinstance(result, codes.Blocked)
-    assert isinstance(verify(db, clock, code), codes.Blocked)
+def test_ten_wrong_per_cabinet_and_address_lock_for_two_hours(make_deps, notifier, clock) -> None:
+    for round_ in range(2):
+        send(make_deps)
+        for _ in range(5):
+            last = verify(make_deps, wrong(notifier.last("code")))
+        clock.advance(60)
+    assert last.locked_for == timedelta(hours=2)
     clock.advance(hours=2)
-    assert isinstance(send(db, notifier, clock), codes.Sent)
-    assert isinstance(verify(db, clock, notifier.last_code()), codes.Verified)
+    send(make_deps)
+    assert verify(make_deps, notifier.last("code")) == codes.Verified()
 
 
-def test_at_most_five_sends_per_hour_per_phone(db, notifier, clock) -> None:
-    for n in range(5):
-        assert isinstance(send(db, notifier, clock, subject=f"cabinet:{n}"), codes.Sent)
-    blocked = send(db, notifier, clock, subject="cabinet:99")
-    assert isinstance(blocked, codes.Blocked) and blocked.wait == timedelta(hours=1)
-    clock.advance(hours=1)
-    assert isinstance(send(db, notifier, clock, subject="cabinet:99"), codes.Sent)
+def test_a_stranger_cannot_lock_the_owners_known_device_out(make_deps, notifier, clock) -> None:
+    for address in ("1.1.1.1", "2.2.2.2", "3.3.3.3"):
+        for _ in range(2):
+            send(make_deps, address=address)
+            for _ in range(5):
+                verify(make_deps, wrong(notifier.last("code")), address=address)
+            clock.advance(60)
+        clock.advance(hours=1)  # past the 5 sends per phone per hour
+    # 30 wrong from other browsers: closed to them for 24 hours...
+    send(make_deps, address="4.4.4.4")
+    assert isinstance(verify(make_deps, notifier.last("code"), address="4.4.4.4"), codes.Blocked)
+    # ...but the owner's known device has counts of its own.
+    owner = {"address": "1.1.1.1", "device": "owners-phone", "known": frozenset({1})}
+    clock.advance(60)
+    assert send(make_deps, nonce="owner", **owner) == codes.Sent(60)
+    assert verify(make_deps, notifier.last("code"), nonce="owner", **owner) == codes.Verified()
 
 
-def test_notifier_failure_counts_nothing(db, notifier, clock) -> None:
+def test_twenty_wrong_per_address_across_cabinets(make_deps, notifier, clock) -> None:
+    targets = [Target("recovery", f"cab:{n}", f"+7701000000{n}", n) for n in range(5)]
+    for target in targets:
+        send(make_deps, target)
+        for _ in range(4):
+            verify(make_deps, wrong(notifier.last("code")), target)
+    fresh = Target("recovery", "cab:9", "+77010000009", 9)
+    send(make_deps, fresh)
+    assert isinstance(verify(make_deps, notifier.last("code"), fresh), codes.Blocked)
+    assert verify(make_deps, notifier.last("code"), fresh, address="9.9.9.9") == codes.Verified()
+
+
+def test_three_wrong_in_a_row_tell_the_app_once(make_deps, notifier) -> None:
+    send(make_deps)
+    code = notifier.last("code")
+    for _ in range(4):
+        verify(make_deps, wrong(code))
+    assert notifier.kinds().count("code_wrong_streak") == 1
+
+
+def test_five_sends_per_phone_per_hour(make_deps, clock) -> None:
+    for _ in range(5):
+        assert isinstance(send(make_deps), codes.Sent)
+        clock.advance(60)
+    blocked = send(make_deps)
+    assert isinstance(blocked, codes.Blocked) and blocked.wait == timedelta(minutes=55)
+
+
+def test_a_failed_delivery_consumes_nothing(make_deps, notifier) -> None:
     notifier.failing = True
-    assert isinstance(send(db, notifier, clock), codes.SendFailed)
-    assert db.scalars(select(ConfirmationCode)).all() == []
+    assert send(make_deps) == codes.SendFailed()
     notifier.failing = False
-    assert isinstance(send(db, notifier, clock), codes.Sent)
+    assert send(make_deps) == codes.Sent(60)
 
 
-def test_code_of_another_subject_or_phone_is_wrong(db, notifier, clock) -> None:
-    send(db, notifier, clock, subject="cabinet:2")
-    other = notifier.last_code()
-    send(db, notifier, clock)
-    own = notifier.last_code()
-    if own != other:
-        assert isinstance(verify(db, clock, other), codes.Wrong)
-    assert isinstance(verify(db, clock, own, phone="+77011231885"), codes.Wrong)
-
-
-@pytest.mark.parametrize("raw, expected", [
-    ("1234", ("1234", None)), (" 12 34 ", ("1234", None)), ("", ("", codes.FormatError.EMPTY)),
-    ("123", ("123", codes.FormatError.NOT_4_DIGITS)), ("12345", ("12345", codes.FormatError.NOT_4_DIGITS)),
-    ("١٢٣٤", ("١٢٣٤", codes.FormatError.NOT_4_DIGITS)), ("12a4", ("12a4", codes.FormatError.NOT_4_DIGITS)),
-])
-def test_format(raw: str, expected) -> None:
-    assert codes.clean(raw) == expected
-
-
-def test_resend_wait_is_capped_at_the_full_minute(db, notifier, clock) -> None:
-    send(db, notifier, clock)
-    clock.advance(seconds=-0.5)  # a reading taken just before the send
-    assert codes.resend_in(db, "recovery", SUBJECT, clock.now()) == 60
+def test_codes_of_other_cabinets_are_wrong(make_deps, notifier) -> None:
+    send(make_deps, OTHER)
+    other_code = notifier.last("code")
+    send(make_deps)
+    own = notifier.last("code")
+    if own != other_code:
+        assert isinstance(verify(make_deps, other_code), codes.Wrong)

@@ -34,6 +34,23 @@ def test_refusals_beyond_the_checklist(password: str, problem: Problem, context:
     assert not check(password, **context).ok
 
 
+@pytest.mark.parametrize("password", ["Qwerty123456!", "Password123!", "Superman2024!!", "Football!!1234",
+                                      "Aa123456789!", "Kazakhstan2025!", "Iloveyou1234!"])
+def test_listed_passwords_dressed_up_are_common(password: str) -> None:
+    assert Problem.COMMON in check(password).problems
+
+
+@pytest.mark.parametrize("password", ["Tulpar!2024abc", "Dala#Samal2025", "Bayterek?1997x", "Samal!Kokshe2026"])
+def test_good_passwords_are_not_common(password: str) -> None:
+    assert check(password).ok
+
+
+def test_the_list_has_thousands_of_passwords() -> None:
+    from webapp.services.passwords import _common_passwords
+
+    assert len(_common_passwords()) > 20_000
+
+
 def test_other_printable_characters_are_allowed() -> None:
     assert check("Aa1! пароль ключ ~^").ok
 
@@ -45,3 +62,8 @@ def test_hash_is_argon2id_and_verifies() -> None:
     assert not verify_password(stored, "Tulpar!2024abd")
     assert not verify_password(None, "anything")
     assert not verify_password("not a hash", "anything")
+
+
+def test_argon2_parameters_are_owasps() -> None:
+    stored = hash_password("Tulpar!2024abc")
+    assert "$m=19456,t=2,p=1$" in stored

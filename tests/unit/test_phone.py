@@ -23,3 +23,13 @@ def test_refused(raw: str | None, error: PhoneError) -> None:
 def test_mask_as_in_the_manual() -> None:
     assert mask("+77057546868") == "+770****6868"
     assert mask("+77022229223") == "+770****9223"
+
+
+@pytest.mark.parametrize("raw, typing, error", [
+    ("+7 705", True, None), ("8705754686", True, None), ("+7 705 754 68 68", True, None),
+    ("+7 70a", True, PhoneError.INVALID), ("12345", False, PhoneError.INVALID), ("", False, PhoneError.EMPTY),
+])
+def test_inline_messages(raw: str, typing: bool, error) -> None:
+    from webapp.services.phone import inline_error
+
+    assert inline_error(raw, typing=typing) is error

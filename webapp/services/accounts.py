@@ -1,84 +1,63 @@
-"""Cabinets: sign-in with lockouts, setting a password, sessions' epoch."""
+"""Cabinets: finding one, replacing its password, and what a sign-in looks like in the feed."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Cabinet
-from . import passwords
+from . import limits, passwords
 from .audit import audit, feed
-from .limits import Limit, blocked_for, clear, record
+from .context import Deps
+from .gateways import tell
+from .limits import Limit
 
-# Wrong passwords for one IIN (known or not, so that locks reveal nothing).
-SIGNIN_PER_IIN = Limit("signin_iin", 5, timedelta(minutes=15))
-
-
-def client_limit(max_failures: int) -> Limit:
-    """Wrong passwords from one client address; sized for a household or an office."""
-    return Limit("signin_client", max_failures, timedelta(minutes=15))
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    cabinet: Cabinet
+# Wrong passwords. Per (IIN, client) — this address, or this known device — 5 then a
+# 15-minute wait; per IIN 100 in a row from other browsers (a known device has its
+# own 100), closed until a success; per client address, configurable.
+WRONG_NEAR = Limit("pw_wrong_near", 5, timedelta(minutes=15), lockout=timedelta(minutes=15))
+WRONG_IIN = Limit("pw_wrong_iin", 100, timedelta(days=3650))
 
 
-@dataclass(frozen=True)
-class Refused:
-    """Unknown IIN or wrong password: deliberately the same answer."""
-
-    locked_for: timedelta | None = None
+def wrong_per_address(size: int) -> Limit:
+    return Limit("pw_wrong_client", size, timedelta(minutes=15), lockout=timedelta(minutes=15))
 
 
-@dataclass(frozen=True)
-class Locked:
-    locked_for: timedelta
+def password_limits(deps: Deps, iin: str, cabinet_id: int | None) -> list[tuple[Limit, str]]:
+    client = deps.client
+    return [(wrong_per_address(deps.address_limits.signin_failures), client.address),
+            (WRONG_NEAR, client.near(iin, cabinet_id)),
+            (WRONG_IIN, client.bucket(iin, cabinet_id))]
+
+
+def forget_failures(deps: Deps, cabinet: Cabinet) -> None:
+    """A success reopens the IIN for everyone and clears this browser's own count."""
+    limits.clear(deps.db, WRONG_IIN, cabinet.iin)
+    for limit, key in password_limits(deps, cabinet.iin, cabinet.id)[1:]:
+        limits.clear(deps.db, limit, key)
 
 
 def find(db: Session, iin: str) -> Cabinet | None:
     return db.scalar(select(Cabinet).where(Cabinet.iin == iin))
 
 
-def lock_left(db: Session, iin: str, client: str, now: datetime,
-              per_client: Limit) -> timedelta | None:
-    waits = [w for w in (blocked_for(db, SIGNIN_PER_IIN, iin, now),
-                         blocked_for(db, per_client, client, now)) if w]
-    return max(waits) if waits else None
+def set_password(deps: Deps, cabinet: Cabinet, password: str, *, kind: str) -> None:
+    """Replace the password and end every session signed in before now (not committed:
+    the caller commits it together with the parent's new session).
 
-
-def sign_in(db: Session, iin: str, password: str, *, client: str, device: str,
-            now: datetime, per_client: Limit) -> SignedIn | Refused | Locked:
-    wait = lock_left(db, iin, client, now, per_client)
-    if wait:
-        audit(db, "signin_locked", now, subject=iin, client=client)
-        return Locked(wait)
-    cabinet = find(db, iin)
-    # verify_password also runs for an unknown IIN, so the answer takes as long.
-    if passwords.verify_password(cabinet.password_hash if cabinet else None, password):
-        assert cabinet is not None
-        clear(db, SIGNIN_PER_IIN, iin)
-        audit(db, "signin", now, subject=iin, client=client)
-        feed(db, cabinet.id, "signin", now, device=device)
-        return SignedIn(cabinet)
-    record(db, SIGNIN_PER_IIN, iin, now)
-    record(db, per_client, client, now)
-    audit(db, "signin_failed", now, subject=iin, client=client)
-    return Refused(lock_left(db, iin, client, now, per_client))
-
-
-def set_password(db: Session, cabinet: Cabinet, password: str, now: datetime,
-                 *, client: str | None, first: bool) -> None:
-    """Replace the password and end every session signed in before now."""
+    `kind` is what happened: "password_set" (first password), "password_changed"
+    (recovery) or "reregistered"; the feed and the app are told.
+    """
     cabinet.password_hash = passwords.hash_password(password)
     cabinet.session_epoch += 1
-    clear(db, SIGNIN_PER_IIN, cabinet.iin)
-    kind = "password_set" if first else "password_changed"
-    audit(db, kind, now, subject=cabinet.iin, client=client)
-    feed(db, cabinet.id, kind, now)
+    forget_failures(deps, cabinet)  # the locks of the old password go with it
+    audit(deps.db, kind, deps.now, subject=cabinet.iin, client=deps.client.address)
+    if kind != "reregistered":
+        feed(deps.db, cabinet.id, kind, deps.now)
+        tell(deps.notifier.send, cabinet.phone, "password_changed", {})
 
 
 _BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("YaBrowser", "Yandex Browser"),

@@ -37,25 +37,16 @@ def as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def whole_seconds(td: timedelta) -> int:
+    """Whole seconds, rounded up, never negative."""
+    return max(0, int(-(-td.total_seconds() // 1)))
+
+
 def seconds_until(deadline: datetime, now: datetime) -> int:
     """Whole seconds left until a deadline, rounded up, never negative."""
-    left = (as_utc(deadline) - now).total_seconds()
-    return max(0, int(-(-left // 1)))
+    return whole_seconds(as_utc(deadline) - now)
 
 
 def reference_time(now: datetime) -> str:
     """The header's "Эталонное время сервера" value: YYYY.MM.DD HH:MM in Almaty."""
     return now.astimezone(ALMATY).strftime("%Y.%m.%d %H:%M")
-
-
-class OffsetClock(SystemClock):
-    """Real time that a test may jump forward (e2e: countdowns, lockouts)."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        return super().now() + self.offset
-
-    def advance(self, seconds: float = 0, **kwargs: float) -> None:
-        self.offset += timedelta(seconds=seconds, **kwargs)

@@ -63,8 +63,15 @@ def validate(raw: str | None) -> tuple[str, IinError | None]:
     return value, None
 
 
-def is_valid(raw: str | None) -> bool:
-    return validate(raw)[1] is None
+def inline_error(raw: str | None, *, typing: bool, optional: bool = False) -> IinError | None:
+    """What to say under the field while the visitor types (`typing`) or on leaving it:
+    nothing yet for fewer than 12 digits being typed, nothing for an empty optional field."""
+    cleaned = clean(raw)
+    if optional and not cleaned:
+        return None
+    if typing and len(cleaned) < 12 and set(cleaned) <= ASCII_DIGITS:
+        return None
+    return validate(raw)[1]
 
 
 def make(birth: date, sex_digit: int, serial: str) -> str:

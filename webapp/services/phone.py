@@ -37,6 +37,15 @@ def normalise(raw: str | None) -> tuple[str, PhoneError | None]:
     return "+7" + national, None
 
 
+def inline_error(raw: str | None, *, typing: bool) -> PhoneError | None:
+    """What to say under the field: nothing while digits are still being typed."""
+    value = raw or ""
+    digits = sum(ch.isdigit() for ch in value)
+    if typing and digits < 11 and not any(ch.isalpha() for ch in value):
+        return None
+    return normalise(value)[1]
+
+
 def mask(phone: str) -> str:
     """+77057546868 → +770****6868, as the manual shows it."""
     if len(phone) != 12:
