@@ -26,7 +26,9 @@ i18n: venv
 i18n-update: venv
 	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location \
 		--sort-output --project=ed24-cabinet -o webapp/translations/messages.pot .
-	$(PYBABEL) update -i webapp/translations/messages.pot -d webapp/translations --width=100 --no-fuzzy-matching
+	$(PYBABEL) update -i webapp/translations/messages.pot -d webapp/translations --width=100 \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python scripts/i18n_ru.py
 
 db: venv i18n
 	$(FLASK) db-upgrade

@@ -1,35 +1,40 @@
-"""Shared test helpers: an app on a fresh database with demo data, a CSRF-aware client."""
+"""Shared test helpers: an app on fresh demo data, a CSRF-aware browser, page objects,
+texts from the catalogs, and what a phone received."""
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
+from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
+from flask_babel import gettext as _gettext
+from flask_babel import ngettext as _ngettext
+from sqlalchemy import select
 
 from webapp import create_app
-from webapp.config import TestConfig
-from webapp.db import new_session
-from webapp.models import Base
-from webapp.sandbox.loader import load
+from webapp.db import make_engine, new_session
+from webapp.models import Base, Notification
+from webapp.sandbox.loader import DEMO, load
 from webapp.services.clock import FakeClock
 
-DEMO = Path(__file__).resolve().parent.parent / "webapp" / "sandbox" / "demo.json"
-DEMO_DATA: dict[str, Any] = json.loads(DEMO.read_text(encoding="utf-8"))
+DEMO_DATA: dict[str, Any] = json.loads(Path(DEMO).read_text(encoding="utf-8"))
+ROOT = Path(__file__).resolve().parent.parent
 
 # Demo personas (README lists them too).
 AIGERIM = "900515401230"            # password set, app bound
 AIGERIM_PASSWORD = "Tulpar!2024abc"
 AIGERIM_PHONE = "+77057546868"
 ERLAN = "870123302154"              # password set, no app on the phone
+ERLAN_PASSWORD = "Dala#Samal2025"
 ERLAN_PHONE = "+77011231885"
 DANA = "950630406127"               # no password yet, app bound
 DANA_PHONE = "+77479223344"
-GULNAR = "651120401014"             # holds the Serikovs' child's cabinet (foreign number)
+GULNAR = "651120401014"             # holds the Serikovs' child's cabinet (a foreign number)
 GULNAR_PASSWORD = "Bayterek?1997x"
 GULNAR_PHONE = "+77022229223"
 MADINA = "920314405125"             # mother on Amina's certificate; БМГ phone below, app bound
@@ -39,19 +44,117 @@ ARMAN_PHONE = "+77087654321"
 AMINA = "210905604213"              # the child, in queue, cabinet on Gulnar
 AMINA_CERT = "0567890"
 UNKNOWN_IIN = "850505309997"        # valid IIN, nobody has it
+NEW_PASSWORD = "Samal!Kokshe2026"
+AGREE = {"agree_terms": "y", "agree_contacts": "y"}
+AMINA_ANSWERS = {"child_iin": AMINA, "certificate": AMINA_CERT, "parent1_iin": MADINA,
+                 "parent2_iin": ARMAN, "status": "queue"}
+
+TEST_CONFIG: dict[str, Any] = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-of-thirty-two-characters",
+    "SANDBOX": True,
+    "RATELIMIT_ENABLED": False,
+    "PRODUCTION": False,
+}
 
 
-def make_app(database_url: str | None = None, **overrides: Any) -> Flask:
-    """An app on fresh demo data; TEST_DATABASE_URL runs the suite on another database."""
-    config: dict[str, Any] = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-    url = database_url or os.environ.get("TEST_DATABASE_URL") or "sqlite://"
-    config.update(DATABASE_URL=url, DATABASE_POOL=url.startswith("sqlite"), **overrides)
-    app = create_app(config)
-    app.extensions["clock"] = FakeClock()
-    Base.metadata.create_all(app.extensions["db_engine"])
-    with new_session(app) as db:
+def database_url() -> str:
+    """TEST_DATABASE_URL runs the suite on PostgreSQL; otherwise an in-memory SQLite."""
+    return os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+
+
+def make_app(database: str | None = None, *, clock: Any = "fake", **overrides: Any) -> Flask:
+    """An app on fresh demo data. `clock="fake"` puts a FakeClock in; `None` keeps the
+    app's own (the sandbox's movable clock)."""
+    url = database or database_url()
+    if url.startswith("sqlite:///"):
+        created = make_engine(url, create=True)  # the file exists, as `flask db-upgrade` leaves it
+        created.connect().close()
+        created.dispose()
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": url, **overrides})
+    if clock == "fake":
+        app.extensions["clock"] = FakeClock()
+    engine = app.extensions["db_engine"]
+    if not url.startswith("sqlite"):
+        Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    with app.app_context(), new_session(app) as db:
         load(db, DEMO_DATA, app.extensions["clock"].now())
     return app
+
+
+_catalogs: list[Flask] = []
+
+
+def _catalog_app() -> Flask:
+    if not _catalogs:
+        from flask_babel import Babel
+
+        app = Flask(__name__)
+        Babel(app, default_translation_directories=str(ROOT / "webapp" / "translations"))
+        _catalogs.append(app)
+    return _catalogs[0]
+
+
+def t(lang: str, msgid: str, **variables: Any) -> str:
+    """A text as the catalog words it in `lang` (tests never retype Kazakh)."""
+    with _catalog_app().test_request_context(), force_locale(lang):
+        return _gettext(msgid, **variables)
+
+
+def tn(lang: str, singular: str, plural: str, num: int) -> str:
+    with _catalog_app().test_request_context(), force_locale(lang):
+        return _ngettext(singular, plural, num)
+
+
+class Page:
+    """What a person sees on a page: its texts, errors, fields and buttons."""
+
+    def __init__(self, response: Any) -> None:
+        self.response = response
+        self.status = response.status_code
+        self.html = response.get_data(as_text=True)
+        self.soup = BeautifulSoup(self.html, "html.parser")
+
+    @property
+    def title(self) -> str:
+        return self.soup.title.get_text(strip=True) if self.soup.title else ""
+
+    @property
+    def h1(self) -> str:
+        h1 = self.soup.find("h1")
+        return h1.get_text(" ", strip=True) if h1 else ""
+
+    @property
+    def text(self) -> str:
+        for hidden in self.soup.select("script, style"):
+            hidden.decompose()
+        return " ".join(self.soup.get_text(" ").split())
+
+    @property
+    def summary(self) -> list[str]:
+        """The error summary's lines, in order."""
+        return [" ".join(li.get_text().split()) for li in self.soup.select(".error-summary li")]
+
+    def error(self, field_id: str) -> str:
+        el = self.soup.find(id=f"{field_id}-error")
+        return " ".join(el.get_text(" ").split()) if el else ""
+
+    def value(self, field_id: str) -> str | None:
+        el = self.soup.find(id=field_id)
+        return el.get("value") if el else None
+
+    def buttons(self) -> list[str]:
+        return [" ".join(b.get_text(" ").split()) for b in self.soup.find_all("button") if not b.has_attr("hidden")]
+
+    def notices(self) -> list[str]:
+        return [" ".join(n.get_text(" ").split()) for n in self.soup.select(".notice")]
+
+    def has_field(self, field_id: str) -> bool:
+        return self.soup.find(id=field_id) is not None
+
+    def __contains__(self, text: str) -> bool:
+        return text in self.text
 
 
 class Browser:
@@ -60,7 +163,6 @@ class Browser:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.client: FlaskClient = app.test_client()
-        self._token: str | None = None
         self.last: Any = None
 
     @property
@@ -69,11 +171,9 @@ class Browser:
 
     def token(self) -> str:
         page = self.client.get("/ru/")
-        found = re.search(r'name="csrf_token" value="([^"]+)"', page.text) or re.search(
-            r'"X-CSRFToken": "([^"]+)"', page.text)
+        found = re.search(r'"X-CSRFToken": "([^"]+)"', page.get_data(as_text=True))
         assert found, "no CSRF token on the page"
-        self._token = found.group(1)
-        return self._token
+        return found.group(1)
 
     def get(self, url: str, **kwargs: Any) -> Any:
         self.last = self.client.get(url, **kwargs)
@@ -94,38 +194,66 @@ class Browser:
         self.last = self.client.post(url, data=payload, headers=headers, **kwargs)
         return self.last
 
+    def page(self, url: str) -> Page:
+        return Page(self.get(url))
 
-def text_of(response: Any) -> str:
-    """The page as a person reads it: tags dropped, entities decoded, spaces collapsed."""
-    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.get_data(as_text=True), flags=re.S)
-    body = re.sub(r"</?(a|span|strong|em|code|time|abbr)\b[^>]*>", "", body)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+    def submit(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Page:
+        """POST a form and follow the redirect, as a browser would."""
+        response = self.post(url, data, **kwargs)
+        if response.status_code in (302, 303) and "Location" in response.headers:
+            response = self.get(response.headers["Location"])
+        return Page(response)
+
+    # -- journeys --
+    def step1(self, lang: str, iin: str) -> Any:
+        return self.post(f"/{lang}/cabinet/login", {"iin": iin, **AGREE})
+
+    def sign_in(self, lang: str, iin: str, password: str) -> Any:
+        self.step1(lang, iin)
+        return self.post(f"/{lang}/cabinet/login/password", {"password": password})
+
+    def start_recovery(self, lang: str, iin: str) -> Page:
+        return self.submit(f"/{lang}/cabinet/recovery/start", {"iin": iin})
+
+    def confirm_code(self, lang: str, code: str) -> Any:
+        return self.post(f"/{lang}/cabinet/recovery/code", {"code": code})
+
+    def new_password(self, lang: str, password: str = NEW_PASSWORD, repeat: str | None = None) -> Any:
+        return self.post(f"/{lang}/cabinet/recovery/password",
+                         {"password": password, "password_repeat": password if repeat is None else repeat})
+
+    def answer_step1(self, lang: str, **answers: str) -> Any:
+        return self.post(f"/{lang}/cabinet/reregister/answers", {**AMINA_ANSWERS, **answers})
 
 
-def title_of(response: Any) -> str:
-    found = re.search(r"<title>(.*?)</title>", response.get_data(as_text=True), re.S)
-    return html.unescape(found.group(1)).strip() if found else ""
+def outbox(app: Flask, phone: str) -> list[Notification]:
+    """What the phone received, newest first (app notifications and SMS)."""
+    with new_session(app) as db:
+        return list(db.scalars(select(Notification).where(Notification.phone == phone)
+                               .order_by(Notification.id.desc())))
 
 
 def latest_code(app: Flask, phone: str) -> str:
     """What the parent reads in the app: the newest code sent to that phone."""
-    from sqlalchemy import select
-
-    from webapp.models import Notification
-
-    with new_session(app) as db:
-        row = db.scalars(select(Notification).where(Notification.phone == phone,
-                                                    Notification.kind == "code")
-                         .order_by(Notification.id.desc())).first()
-        assert row is not None, f"no code was sent to {phone}"
-        return row.params["code"]
+    for n in outbox(app, phone):
+        if n.channel == "app" and n.kind == "code":
+            assert n.code
+            return n.code
+    raise AssertionError(f"no code was sent to {phone}")
 
 
-def notifications(app: Flask, phone: str) -> list[str]:
-    from sqlalchemy import select
+def latest_sms_otp(app: Flask, phone: str) -> str:
+    for n in outbox(app, phone):
+        if n.channel == "sms" and n.kind == "binding_otp":
+            assert n.code
+            return n.code
+    raise AssertionError(f"no binding SMS was sent to {phone}")
 
-    from webapp.models import Notification
 
-    with new_session(app) as db:
-        return [n.kind for n in db.scalars(select(Notification).where(Notification.phone == phone)
-                                           .order_by(Notification.id))]
+def kinds(app: Flask, phone: str) -> list[str]:
+    """What reached the phone, oldest first, as "app:kind" / "sms:kind"."""
+    return [f"{n.channel}:{n.kind}" for n in reversed(outbox(app, phone))]
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"

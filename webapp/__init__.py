@@ -2,41 +2,32 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
-from . import config as config_module
+from . import config as settings
 
 
-def create_app(config: type | dict[str, Any] | str | None = None) -> Flask:
-    """The app; `config` is a Config class, a dict of overrides, or "production"."""
-    app = Flask(__name__, instance_path=str(config_module.INSTANCE))
-    if config is None:
-        config = config_module.Config
-    elif config == "production":
-        config = config_module.ProductionConfig
-    if isinstance(config, dict):
-        app.config.from_object(config_module.Config)
-        app.config.update(config)
-    else:
-        check = getattr(config, "check", None)
-        if check is not None:
-            check()
-        app.config.from_object(config)
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The app, configured from the environment; `test_config` overrides it (tests)."""
+    app = Flask(__name__, instance_path=str(settings.INSTANCE))
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.from_mapping(settings.environment())
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    settings.check(app.config)
 
-    from .services.clock import SystemClock
-
-    app.extensions.setdefault("clock", SystemClock())
-
-    from . import db, extensions, i18n, security, views
+    from . import auth, clock, db, extensions, i18n, security, sessions, views
     from .cli import register_cli
-    from .sessions import DatabaseSessionInterface
 
     db.init_app(app)
-    app.session_interface = DatabaseSessionInterface()
+    clock.init_app(app)
+    sessions.init_app(app)
     extensions.init_app(app)
     i18n.init_app(app)
+    auth.init_app(app)
     security.init_app(app)
     views.init_app(app)
     register_cli(app)

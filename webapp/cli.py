@@ -7,14 +7,14 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from .db import new_session
+from .db import make_engine, new_session
 from .models import Cabinet, Notification
+from .sandbox.loader import DEMO
 from .services import phone as phone_rules
+from .services.clock import as_utc, reference_time
 
-DEMO = Path(__file__).resolve().parent / "sandbox" / "demo.json"
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -33,9 +33,13 @@ def upgrade_database(app: Flask) -> None:
     url = app.config["DATABASE_URL"]
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    cfg = alembic_config(url)
-    cfg.attributes["connection_engine"] = app.extensions["db_engine"]  # type: ignore[attr-defined]
-    command.upgrade(cfg, "head")  # type: ignore[arg-type]
+    engine = make_engine(url, create=True)  # the one place a missing SQLite file is created
+    try:
+        cfg = alembic_config(url)
+        cfg.attributes["connection_engine"] = engine  # type: ignore[attr-defined]
+        command.upgrade(cfg, "head")  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
 
 
 def register_cli(app: Flask) -> None:
@@ -52,6 +56,8 @@ def register_cli(app: Flask) -> None:
 
         click.echo(f"expired sessions deleted: {purge_expired(current_app)}")
 
+    if not app.config["SANDBOX"]:
+        return  # the sandbox commands replace all data: never on a real deployment
     sandbox = AppGroup("sandbox", help="Sandbox data and the emulated ed24.kz app.")
     app.cli.add_command(sandbox)
 
@@ -86,20 +92,16 @@ def register_cli(app: Flask) -> None:
     @sandbox.command("outbox")
     @click.option("--phone", required=True, help="+77057546868, 87057546868 or 7057546868")
     def sandbox_outbox(phone: str) -> None:
-        """Print the app notifications of PHONE, newest first."""
-        from .services.clock import as_utc, reference_time
-        from .views.sandbox_app import notification_text
-
+        """Print what PHONE received, newest first (SMS lines start with "SMS")."""
         normalised, error = phone_rules.normalise(phone)
         if error:
             click.echo(f"not a Kazakhstan mobile number: {phone}", err=True)
             sys.exit(1)
-        with new_session(current_app) as db, current_app.test_request_context(), force_locale("ru"):
+        with new_session(current_app) as db:
             rows = db.scalars(select(Notification).where(Notification.phone == normalised)
-                              .order_by(Notification.created_at.desc(), Notification.id.desc()))
-            count = 0
-            for n in rows:
-                click.echo(f"{reference_time(as_utc(n.created_at))}  {notification_text(n)}")
-                count += 1
-            if not count:
-                click.echo(f"no notifications for {normalised}")
+                              .order_by(Notification.created_at.desc(), Notification.id.desc())).all()
+        for n in rows:
+            channel = "SMS" if n.channel == "sms" else "app"
+            click.echo(f"{channel}  {reference_time(as_utc(n.created_at))}  {n.text}")
+        if not rows:
+            click.echo(f"nothing was sent to {normalised}")

@@ -3,21 +3,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, abort, g
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.pool import StaticPool
+
+from .models import Base
+
+MEMORY = ("sqlite://", "sqlite:///:memory:")
 
 
-def make_engine(url: str, *, pooled: bool = True) -> Engine:
-    options: dict[str, Any] = {"future": True}
-    if not pooled:
-        options["poolclass"] = NullPool  # tests create many apps: no idle connections kept
+def make_engine(url: str, *, create: bool = False) -> Engine:
+    """An engine for `url`. A SQLite file is opened read-write only (a missing file is an
+    error, not a new empty database) unless `create` (the migration command)."""
+    options: dict[str, Any] = {}
     if url.startswith("sqlite"):
         options["connect_args"] = {"check_same_thread": False, "timeout": 15}
-        if url in ("sqlite://", "sqlite:///:memory:"):
+        if url in MEMORY:
             options["poolclass"] = StaticPool  # one shared in-memory database
+        else:
+            path = make_url(url).database
+            mode = "rwc" if create else "rw"
+            url = f"sqlite:///file:{path}?mode={mode}&uri=true"
     else:
         options["pool_pre_ping"] = True
     engine = create_engine(url, **options)
@@ -26,22 +34,16 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
         def _sqlite_pragmas(conn: Any, _record: Any) -> None:
             cur = conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            if url not in ("sqlite://", "sqlite:///:memory:"):
+            if "mode=" in url:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
     return engine
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"], pooled=app.config.get("DATABASE_POOL", True))
+    engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
-
-    @app.before_request
-    def _refuse_while_database_is_down() -> None:
-        # Registered before CSRF checks, so a parent is told "unavailable", not "page expired".
-        if g.get("database_down"):
-            abort(503)
 
     @app.teardown_appcontext
     def _close(exc: BaseException | None) -> None:
@@ -54,8 +56,6 @@ def init_app(app: Flask) -> None:
 
 def get_db() -> Session:
     """The request's session, opened on first use."""
-    from flask import current_app
-
     if "db" not in g:
         g.db = current_app.extensions["db_sessionmaker"]()
     return g.db
@@ -63,3 +63,10 @@ def get_db() -> Session:
 
 def new_session(app: Flask) -> Session:
     return app.extensions["db_sessionmaker"]()
+
+
+def schema_ok(db: Session) -> bool:
+    """Every table of the models answers a query (an empty or foreign file does not)."""
+    for table in Base.metadata.sorted_tables:
+        db.execute(select(table).limit(0))
+    return True

@@ -1,28 +1,26 @@
 """Flask extensions, created once and bound in create_app."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_compress import Compress
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+
+from .auth import client_address
 
 csrf = CSRFProtect()
 compress = Compress()
 htmx = Htmx()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+# Request rates per client address (the same address the account limits use).
+limiter = Limiter(key_func=client_address, default_limits=[])
 
 
 def forms_limit() -> str:
-    from flask import current_app
-
     return current_app.config["RATELIMIT_FORMS"]
 
 
 def fragments_limit() -> str:
-    from flask import current_app
-
     return current_app.config["RATELIMIT_FRAGMENTS"]
 
 
@@ -33,13 +31,7 @@ def only_posts() -> bool:
 
 def init_app(app: Flask) -> None:
     # The limiter first: requests are counted even when their CSRF token is bad.
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     csrf.init_app(app)
     compress.init_app(app)
     htmx.init_app(app)
-    if app.config.get("PROXY_FIX_X_FOR"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        n = app.config["PROXY_FIX_X_FOR"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]

@@ -1,15 +1,17 @@
-"""Flask-WTF forms. Every validator calls the service that owns the rule."""
+"""Flask-WTF forms: WTForms' own validators where they fit; the rest call a service rule."""
 from __future__ import annotations
 
 from typing import Any
 
-from .i18n import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, PasswordField, StringField
-from wtforms.validators import ValidationError
+from wtforms import BooleanField, Field, HiddenField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, EqualTo, InputRequired, Optional, ValidationError
 
 from . import messages
 from .services import codes, iin, passwords, phone
+from .services.reregistration import STATUSES
 
 # Fields are cut to these lengths before validation: a 10 KB paste gets a message, not work.
 SHORT = 64
@@ -20,127 +22,125 @@ def _cut(limit: int) -> Any:
     return lambda value: value[:limit] if isinstance(value, str) else value
 
 
-def iin_rule(_form: Any, field: Field) -> None:
-    cleaned, error = iin.validate(field.data)
-    if error:
-        raise ValidationError(messages.iin_error(error))
-    field.data = cleaned
+def _text(value: Any) -> Any:
+    """A typed value, cut and without the spaces around it."""
+    return value[:SHORT].strip() if isinstance(value, str) else value
 
 
-def optional_iin_rule(form: Any, field: Field) -> None:
-    if iin.clean(field.data):
-        iin_rule(form, field)
-    else:
-        field.data = ""
+class IinRule:
+    """IIN: empty, not 12 digits, bad date, bad check digit (services/iin.py)."""
+
+    def __call__(self, _form: Any, field: Field) -> None:
+        cleaned, error = iin.validate(field.data)
+        if error:
+            raise ValidationError(messages.iin_error(error))
+        field.data = cleaned
 
 
-def phone_rule(_form: Any, field: Field) -> None:
-    normalised, error = phone.normalise(field.data)
-    if error:
-        raise ValidationError(str(messages.PHONE_ERRORS[error]))
-    field.data = normalised
+class PhoneRule:
+    def __call__(self, _form: Any, field: Field) -> None:
+        normalised, error = phone.normalise(field.data)
+        if error:
+            raise ValidationError(messages.phone_error(error))
+        field.data = normalised
 
 
-def code_rule(_form: Any, field: Field) -> None:
-    cleaned, error = codes.clean(field.data)
-    if error:
-        raise ValidationError(str(messages.CODE_FORMAT[error]))
-    field.data = cleaned
+class CodeRule:
+    def __call__(self, _form: Any, field: Field) -> None:
+        cleaned, error = codes.clean(field.data)
+        if error:
+            raise ValidationError(str(messages.CODE_FORMAT[error]))
+        field.data = cleaned
 
 
-def required(message: Any) -> Any:
-    def rule(_form: Any, field: Field) -> None:
-        if not field.data:
-            raise ValidationError(str(message))
+class Form(FlaskForm):
+    """A form whose errors feed the page's error summary in field order.
 
-    return rule
+    `names` gives each field the short name its summary line starts with
+    ("ИИН ребенка: …"), so two IIN fields are never confused.
+    """
 
+    names: dict[str, Any] = {}
 
-class BaseForm(FlaskForm):
     class Meta:
-        # CSRFProtect checks every POST (htmx ones too) before a view runs.
-        csrf = False
+        csrf = False  # CSRFProtect checks every POST (htmx ones too) before a view runs
 
-    def error_list(self) -> list[tuple[str, str]]:
-        """(field id, message) in page order, for the error summary."""
-        return [(f.id, f.errors[0]) for f in self if f.errors]
+    def error_list(self) -> list[tuple[str, str, str]]:
+        """(field id, field name, message) in page order; one line per field."""
+        return [(f.id, str(self.names.get(f.name, f.label.text)), str(f.errors[0])) for f in self if f.errors]
 
     def add_error(self, name: str, message: str) -> None:
         field = self[name]
         field.errors = [*field.errors, str(message)]  # type: ignore[misc]
 
 
-class NewPasswordMixin:
-    """A new password with the checklist rules, and its repeat."""
-
-    password = PasswordField(_l("Введите пароль"), filters=[_cut(PASSWORD_MAX)])
-    password_repeat = PasswordField(_l("Повторите пароль"), filters=[_cut(PASSWORD_MAX)])
-
-    def check_new_password(self, *, iin_value: str | None, phone_value: str | None) -> bool:
-        form: Any = self
-        value = form.password.data or ""
-        if not value:
-            form.add_error("password", messages.REQUIRED_PASSWORD)
-        else:
-            problem = messages.password_problems_text(
-                passwords.check(value, iin=iin_value, phone=phone_value))
-            if problem:
-                form.add_error("password", problem)
-        if not form.password_repeat.data:
-            if value:
-                form.add_error("password_repeat", messages.REPEAT_PASSWORD)
-        elif form.password_repeat.data != value:
-            form.add_error("password_repeat", messages.PASSWORDS_DIFFER)
-        return not (form.password.errors or form.password_repeat.errors)
+class LoginForm(Form):
+    iin = StringField(_l("Введите ИИН"), filters=[_text], validators=[IinRule()])
+    agree_terms = BooleanField(validators=[InputRequired(messages.AGREE_TERMS)])
+    agree_contacts = BooleanField(validators=[InputRequired(messages.AGREE_CONTACTS)])
+    names = {"iin": _l("ИИН"), "agree_terms": _l("Соглашение об ответственности сторон"),
+             "agree_contacts": _l("Согласие на использование контактных данных")}
 
 
-class LoginStep1Form(BaseForm):
-    iin = StringField(_l("Введите ИИН"), filters=[_cut(SHORT)], validators=[iin_rule])
-    agree_terms = BooleanField(validators=[required(_l(
-        "Подтвердите, что ознакомились с соглашением об ответственности сторон"))])
-    agree_contacts = BooleanField(validators=[required(_l(
-        "Подтвердите согласие на использование контактных данных"))])
+class PasswordForm(Form):
+    password = PasswordField(_l("Введите пароль от Личного кабинета"), filters=[_cut(PASSWORD_MAX)],
+                             validators=[InputRequired(messages.REQUIRED_PASSWORD)])
+    names = {"password": _l("Пароль")}
 
 
-class LoginStep2Form(BaseForm):
-    password = PasswordField(_l("Введите пароль от Личного кабинета"),
-                             filters=[_cut(PASSWORD_MAX)],
-                             validators=[required(_l("Введите пароль от Личного кабинета"))])
+class IinForm(Form):
+    iin = StringField(_l("Введите ИИН"), filters=[_text], validators=[IinRule()])
+    names = {"iin": _l("ИИН")}
 
 
-class IinOnlyForm(BaseForm):
-    iin = StringField(_l("Введите ИИН"), filters=[_cut(SHORT)], validators=[iin_rule])
+class CodeForm(Form):
+    code = StringField(_l("Введите код подтверждения из уведомления"), filters=[_text],
+                       validators=[CodeRule()])
+    names = {"code": _l("Код подтверждения")}
 
 
-class RecoveryForm(NewPasswordMixin, BaseForm):
-    code = StringField(_l("Введите код подтверждения из уведомления"), filters=[_cut(SHORT)],
-                       validators=[code_rule])
+class NewPasswordForm(Form):
+    """The new password and its repeat; the IIN rides along for password managers."""
+
+    username = HiddenField()
+    password = PasswordField(_l("Придумайте пароль Личного кабинета"), filters=[_cut(PASSWORD_MAX)],
+                             validators=[InputRequired(messages.REQUIRED_PASSWORD)])
+    password_repeat = PasswordField(_l("Повторите пароль"), filters=[_cut(PASSWORD_MAX)], validators=[
+        InputRequired(messages.REPEAT_PASSWORD), EqualTo("password", messages.PASSWORDS_DIFFER)])
+    names = {"password": _l("Пароль"), "password_repeat": _l("Повтор пароля")}
 
 
 STATUS_CHOICES = [("attends", _l("Ходит в детский сад")), ("queue", _l("Стоит в очереди"))]
 
 
-def status_rule(_form: Any, field: Field) -> None:
-    if field.data not in dict(STATUS_CHOICES):
-        raise ValidationError(str(_l("Выберите, ходит ли ребенок в детский сад или стоит в очереди")))
+class AnswersForm(Form):
+    """Re-registration Шаг 1: the questions about the child."""
+
+    child_iin = StringField(_l("ИИН ребенка"), filters=[_text], validators=[IinRule()])
+    certificate = StringField(_l("Номер свидетельства о рождении"), filters=[_text],
+                              validators=[InputRequired(messages.REQUIRED_CERTIFICATE)])
+    parent1_iin = StringField(_l("Введите ИИН мамы/папы"), filters=[_text], validators=[IinRule()])
+    parent2_iin = StringField(_l("Введите ИИН мамы/папы (второй родитель)"), filters=[_text],
+                              validators=[Optional(), IinRule()])
+    # Any value other than the two choices is refused with our words, not WTForms'.
+    status = RadioField(_l("Ребенок состоит в очереди или ходит в детский сад?"),
+                        choices=[SelectChoice(value, label) for value, label in STATUS_CHOICES],
+                        validate_choice=False,
+                        validators=[InputRequired(messages.REQUIRED_STATUS),
+                                    AnyOf(STATUSES, messages.REQUIRED_STATUS)])
+    names = {"child_iin": _l("ИИН ребенка"), "certificate": _l("Номер свидетельства"),
+             "parent1_iin": _l("ИИН первого родителя"), "parent2_iin": _l("ИИН второго родителя"),
+             "status": _l("Очередь или детский сад")}
 
 
-class ReregStep1Form(BaseForm):
-    child_iin = StringField(_l("ИИН ребенка"), filters=[_cut(SHORT)], validators=[iin_rule])
-    certificate = StringField(
-        _l("Номер свидетельства о рождении"), filters=[_cut(SHORT)],
-        validators=[required(_l("Укажите номер свидетельства о рождении"))])
-    parent1_iin = StringField(_l("Введите ИИН мамы/папы"), filters=[_cut(SHORT)],
-                              validators=[iin_rule])
-    parent2_iin = StringField(_l("Введите ИИН мамы/папы"), filters=[_cut(SHORT)],
-                              validators=[optional_iin_rule])
-    # Radios rendered from STATUS_CHOICES by the template; any other value is refused.
-    status = StringField(_l("Ребенок состоит в очереди или ходит в детский сад?"),
-                         filters=[_cut(SHORT)], validators=[status_rule])
+class ApplicantForm(Form):
+    """Re-registration Шаг 2, part (a)."""
+
+    applicant_iin = StringField(_l("Ваш ИИН"), filters=[_text], validators=[IinRule()])
+    phone = StringField(_l("Введите номер телефона"), filters=[_text], validators=[PhoneRule()])
+    names = {"applicant_iin": _l("Ваш ИИН"), "phone": _l("Номер телефона")}
 
 
-class ReregStep2Form(NewPasswordMixin, BaseForm):
-    applicant_iin = StringField(_l("Ваш ИИН"), filters=[_cut(SHORT)], validators=[iin_rule])
-    phone = StringField(_l("Введите номер телефона"), filters=[_cut(SHORT)],
-                        validators=[phone_rule])
-    code = StringField(_l("Введите код подтверждения из приложения"), filters=[_cut(SHORT)])
+class ReregCodeForm(CodeForm):
+    code = StringField(_l("Введите код подтверждения из приложения"), filters=[_text],
+                       validators=[CodeRule()])

@@ -1,19 +1,25 @@
-"""Languages: the URL prefix decides (/ru, /kk); a cookie remembers the choice."""
+"""Languages: the URL prefix decides (/ru, /kk); a cookie remembers the choice for "/".
+
+Flask-Babel does the translating, as it is: gettext, ngettext and lazy_gettext
+everywhere, so force_locale and the per-request locale always hold.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
 from flask import Flask, abort, current_app, g, request, url_for
-from markupsafe import Markup, escape
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, gettext, ngettext
+from werkzeug.exceptions import HTTPException
 
-from .services.clock import as_utc, reference_time
+from .clock import now
+from .services.clock import as_utc, reference_time, whole_seconds
 
 babel = Babel()
 LANG_COOKIE = "lang"
 LANG_NAMES = {"kk": "Қазақша", "ru": "Русский"}
+# Query parameters that are part of a page's place, kept by the language switch.
+KEPT_QUERY = ("next", "back", "confirm", "token")
 
 
 def current_lang() -> str:
@@ -30,22 +36,34 @@ def preferred_lang() -> str:
 
 
 def switch_url(lang: str) -> str:
-    """The same page in another language: flow state lives in the session, so it is kept."""
-    if request.endpoint and request.url_rule and "lang" in request.url_rule.arguments:
-        args = dict(request.view_args or {})
-        args["lang"] = lang
-        query = {k: v for k, v in request.args.items() if k in ("next",)}
-        return url_for(request.endpoint, **args, **query)
-    return url_for("site.home", lang=lang)
+    """The same page in another language; the flow's state is in the session, so it stays.
+
+    A page shown in answer to a POST links to the page at that address (or the
+    flow's page): the same step, without sending the form again."""
+    args: dict[str, Any] = {}
+    endpoint = request.endpoint if request.method == "GET" else None
+    if endpoint is None and request.url_rule is not None:
+        try:
+            endpoint, args = current_app.url_map.bind("").match(request.path, method="GET")
+        except HTTPException:
+            candidate = f"{request.blueprint}.page"
+            endpoint = candidate if candidate in current_app.view_functions else None
+    elif request.view_args:
+        args = dict(request.view_args)
+    if endpoint is None or not current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
+        return url_for("site.home", lang=lang)
+    args.update(lang=lang)
+    query = {k: v for k, v in request.args.items() if k in KEPT_QUERY}
+    return url_for(endpoint, **args, **query)
 
 
 def duration(td: timedelta) -> str:
-    """"через 14 минут": a wait in words, in the page's language."""
-    seconds = max(1, int(-(-td.total_seconds() // 1)))
+    """"через 14 минут" / "14 минуттан кейін": a wait in words, in the page's language."""
+    seconds = max(1, whole_seconds(td))
     if seconds < 60:
         return ngettext("через %(num)d секунду", "через %(num)d секунд", seconds)
     minutes = -(-seconds // 60)
-    if minutes <= 180:
+    if minutes < 60:
         return ngettext("через %(num)d минуту", "через %(num)d минут", minutes)
     hours = -(-minutes // 60)
     if hours <= 48:
@@ -53,93 +71,12 @@ def duration(td: timedelta) -> str:
     return ngettext("через %(num)d день", "через %(num)d дней", -(-hours // 24))
 
 
-# Translations per language, looked up once: Flask-Babel walks several context
-# proxies on every call, and a page makes ~60 of them.
-_translations: dict[str, Any] = {}
-
-
-def current_translations() -> Any:
-    lang = getattr(g, "lang", None)
-    if lang is None:  # outside a /ru or /kk request (CLI, force_locale): Flask-Babel decides
-        return get_translations()
-    found = _translations.get(lang)
-    if found is None:
-        found = get_translations()
-        if str(get_locale()) == lang:  # not inside a force_locale() block
-            _translations[lang] = found
-    return found
-
-
-class LazyText:
-    """A message translated when shown, in the language of the page showing it."""
-
-    __slots__ = ("msgid",)
-
-    def __init__(self, msgid: str) -> None:
-        self.msgid = msgid
-
-    def __str__(self) -> str:
-        return current_translations().ugettext(self.msgid)
-
-    def __html__(self) -> Markup:
-        return escape(str(self))
-
-    def __repr__(self) -> str:
-        return f"LazyText({self.msgid!r})"
-
-    def lower(self) -> str:
-        return str(self).lower()
-
-
-lazy_gettext = LazyText
-
-
-def gettext(msgid: str, **variables: Any) -> str:
-    """flask_babel.gettext, through the per-language cache (same %-formatting)."""
-    text = current_translations().ugettext(msgid)
-    return text % variables if variables else text
-
-
-def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
-    variables.setdefault("num", num)
-    return current_translations().ungettext(singular, plural, num) % variables
-
-
-def _install_fast_template_helpers(app: Flask) -> None:
-    """Templates call gettext ~60 and url_for ~20 times a page: resolve both cheaply.
-
-    URLs depend only on the endpoint, its values, the language and the script
-    root, so each is built once.
-    """
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda s: current_translations().ugettext(s),
-        lambda s, p, n: current_translations().ungettext(s, p, n),
-        newstyle=True,
-    )
-    expects_lang: dict[str, bool] = {}
-
-    @lru_cache(maxsize=4096)
-    def build(script_root: str, endpoint: str, items: tuple[tuple[str, Any], ...]) -> str:
-        return url_for(endpoint, **dict(items))
-
-    def cached_url_for(endpoint: str, **values: Any) -> str:
-        if endpoint not in expects_lang:
-            expects_lang[endpoint] = app.url_map.is_endpoint_expecting(endpoint, "lang")
-        if expects_lang[endpoint]:
-            values.setdefault("lang", current_lang())
-        if "_external" in values:  # depends on the host: never cached
-            return url_for(endpoint, **values)
-        try:
-            return build(request.script_root, endpoint, tuple(sorted(values.items())))
-        except TypeError:  # an unhashable value: build it directly
-            return url_for(endpoint, **values)
-
-    app.jinja_env.globals["url_for"] = cached_url_for
+def error_title(title: str, has_errors: bool) -> str:
+    return gettext("Ошибка: %(title)s", title=title) if has_errors else title
 
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=current_lang)
-    _install_fast_template_helpers(app)
 
     @app.url_value_preprocessor
     def _pull_lang(endpoint: str | None, values: dict[str, Any] | None) -> None:
@@ -159,9 +96,8 @@ def init_app(app: Flask) -> None:
 
     @app.url_defaults
     def _push_lang(endpoint: str, values: dict[str, Any]) -> None:
-        if "lang" in values or not app.url_map.is_endpoint_expecting(endpoint, "lang"):
-            return
-        values["lang"] = current_lang()
+        if "lang" not in values and app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            values["lang"] = current_lang()
 
     @app.after_request
     def _remember(response: Any) -> Any:
@@ -180,13 +116,10 @@ def init_app(app: Flask) -> None:
             "other_lang": other,
             "other_lang_name": LANG_NAMES[other],
             "switch_url": switch_url,
-            "server_time": reference_time(app.extensions["clock"].now()),
+            "server_time": reference_time(now()),
             "site_city": app.config["SITE_CITY"],
             "duration": duration,
             "error_title": error_title,
             "format_time": lambda moment: reference_time(as_utc(moment)),
+            "sandbox": app.config["SANDBOX"],
         }
-
-
-def error_title(title: str, has_errors: bool) -> str:
-    return gettext("Ошибка: %(title)s", title=title) if has_errors else title

@@ -1,5 +1,7 @@
-"""Security headers on every response."""
+"""Security headers on every response, proxies, and safe redirect targets."""
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
@@ -16,7 +18,26 @@ CSP = "; ".join((
 ))
 
 
+def safe_next(target: str | None) -> str | None:
+    """Only a path of this site, so a crafted link cannot send a parent elsewhere (and a
+    control character cannot split the Location header)."""
+    if not target or len(target) > 500:
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
 def init_app(app: Flask) -> None:
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
     @app.after_request
     def _headers(response: Response) -> Response:
         h = response.headers
@@ -26,11 +47,11 @@ def init_app(app: Flask) -> None:
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         h.setdefault("X-Frame-Options", "DENY")
-        if app.config.get("HSTS"):
+        if app.config.get("PRODUCTION"):
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.method == "POST" or response.mimetype == "text/html":
+        if request.method == "POST" or response.mimetype in ("text/html", "application/json"):
             # Pages carry personal data or codes: never kept by browsers or proxies.
             h.setdefault("Cache-Control", "no-store")
-        if request.headers.get("HX-Request") or response.mimetype == "text/html":
+        if response.mimetype == "text/html":
             response.vary.add("HX-Request")
         return response

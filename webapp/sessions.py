@@ -1,191 +1,199 @@
-"""Server-side sessions in the database: the browser holds only a random id.
+"""Server-side sessions in the database (through the ORM); the browser holds a signed cookie.
 
-Flow state (step, entered IIN) is kept on the server as the contract asks, a
-session can be ended for real at sign-out, and a new id is issued whenever the
-user's privilege changes (sign-in, code verified, password changed).
+The cookie carries the CSRF token and, once the visitor is in a flow, the id of
+a database row with the flow's state. The row is read only when a request
+touches flow state: a visitor who only looks at pages, and every htmx
+validation request, costs no database work and creates no row.
 
-A visitor who has only a CSRF token (anyone who merely opened a page) keeps it
-in a signed cookie instead: no database row, no write, for every anonymous view.
+A change of privilege (sign-in, a confirmed code, sign-out, a new password) is
+written into the same transaction as the change itself (`persist_now`), so a
+failed write answers 503 and changes nothing, never a success page.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import secrets
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Request, Response, g
+from flask import Flask, Request, Response, current_app, session
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.datastructures import CallbackDict
 
-from .db import get_db
+from .clock import now
+from .db import get_db, new_session
 from .models import WebSession
 from .services.clock import as_utc
 
 log = logging.getLogger(__name__)
-# Keys that may live in the signed cookie; anything else goes to the database.
-COOKIE_ONLY_KEYS = frozenset({"csrf_token"})
-SERVER_PREFIX, COOKIE_PREFIX = "s.", "c."
-_MISSING = object()
-
-
-class ServerSession(CallbackDict[str, Any], SessionMixin):
-    def __init__(self, initial: dict[str, Any] | None = None, sid: str | None = None) -> None:
-        def on_update(_self: Any) -> None:
-            self.modified = True
-
-        super().__init__(initial or {}, on_update)
-        self.sid = sid
-        self.loaded = dict(initial or {})
-        self.modified = False
-        self.regenerate_requested = False
-        self.expires_at: Any = None
-
-    def regenerate(self) -> None:
-        """Give this session a new id at the next save (against session fixation)."""
-        self.regenerate_requested = True
-        self.modified = True
+# Kept in the signed cookie itself; everything else lives in the database row.
+COOKIE_KEYS = frozenset({"csrf_token"})
 
 
 def _hash(sid: str) -> str:
     return hashlib.sha256(sid.encode()).hexdigest()
 
 
-def _read_row(app: Flask, id_hash: str) -> tuple[dict[str, Any], datetime] | None:
-    """(data, expires_at) of a stored session, read straight through the DBAPI.
+class ServerSession(SessionMixin):
+    """Cookie keys at hand; the database row loaded on first use of any other key."""
 
-    This read happens on every request of a visitor in a flow and most fragments need
-    nothing else from the database, so it skips SQLAlchemy's statement machinery.
-    The values are decoded by their type: SQLite hands back text, PostgreSQL objects.
-    """
-    engine = app.extensions["db_engine"]
-    marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-    try:
-        conn = engine.raw_connection()
-        try:
-            cursor = conn.cursor()
-            cursor.execute(f"SELECT data, expires_at FROM web_sessions WHERE id_hash = {marker}",
-                           (id_hash,))
-            row = cursor.fetchone()
-            cursor.close()
-        finally:
-            conn.close()
-    except engine.dialect.loaded_dbapi.Error as exc:  # answered like SQLAlchemy's own errors
-        raise SQLAlchemyError(type(exc).__name__) from exc
-    if row is None:
-        return None
-    data, expires = row
-    if isinstance(data, (str, bytes)):
-        data = json.loads(data)
-    if isinstance(expires, str):
-        expires = datetime.fromisoformat(expires)
-    return dict(data), as_utc(expires)
+    def __init__(self, cookie: dict[str, Any] | None = None, sid: str | None = None) -> None:
+        self.cookie = dict(cookie or {})
+        self.sid = sid
+        self.opened_sid = sid
+        self._data: dict[str, Any] | None = None if sid else {}
+        self._loaded: dict[str, Any] = {}
+        self.modified = False
+        self.accessed = False
+        self.new_id = False       # a new id at the next save (privilege changed)
+
+    # -- the mapping --
+    def _rows(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = {}  # if the store is down, the error page does not ask it again
+            self._data = _load(self.sid) if self.sid else {}
+            self._loaded = dict(self._data)
+            if not self._data:  # expired or gone: this id is not used again
+                self.sid, self.modified = None, True
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        self.accessed = True
+        return self.cookie[key] if key in COOKIE_KEYS else self._rows()[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        (self.cookie if key in COOKIE_KEYS else self._rows())[key] = value
+        self.modified = True
+
+    def __delitem__(self, key: str) -> None:
+        del (self.cookie if key in COOKIE_KEYS else self._rows())[key]
+        self.modified = True
+
+    def __contains__(self, key: object) -> bool:
+        self.accessed = True
+        return key in self.cookie if key in COOKIE_KEYS else key in self._rows()
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.cookie
+        yield from self._rows()
+
+    def __len__(self) -> int:
+        return len(self.cookie) + len(self._rows())
+
+    def regenerate(self) -> None:
+        """Against session fixation: the next write uses a new id, the old row dies."""
+        self._rows()
+        self.new_id = True
+        self.modified = True
+
+    @property
+    def row_changed(self) -> bool:
+        return self._data is not None and (self._data != self._loaded or self.new_id)
+
+
+def _load(sid: str) -> dict[str, Any]:
+    """The row's data; a database error propagates (the parent gets the localized 503)."""
+    row = get_db().get(WebSession, _hash(sid))
+    if row is None or as_utc(row.expires_at) <= now():
+        return {}
+    return dict(row.data)
+
+
+def _lifetime() -> timedelta:
+    return timedelta(minutes=current_app.config["SESSION_LIFETIME_MINUTES"])
+
+
+def _write(s: ServerSession) -> None:
+    """Stage the row's new state in the request's transaction (the caller commits)."""
+    db = get_db()
+    data = s._rows()
+    if s.sid and (s.new_id or not data):
+        db.execute(delete(WebSession).where(WebSession.id_hash == _hash(s.sid)))
+        s.sid = None
+    if data:
+        if s.sid is None:
+            s.sid = secrets.token_urlsafe(32)
+        db.merge(WebSession(id_hash=_hash(s.sid), data=dict(data), expires_at=now() + _lifetime()))
+    s.new_id = False
+    s._loaded = dict(data)
+
+
+def persist_now() -> None:
+    """Write the session into the current transaction; the view commits both together."""
+    assert isinstance(session, ServerSession)
+    _write(session)  # type: ignore[arg-type]
 
 
 class DatabaseSessionInterface(SessionInterface):
     def _signer(self, app: Flask) -> URLSafeSerializer:
-        return URLSafeSerializer(app.secret_key, salt="ed24-light-session")
+        return URLSafeSerializer(app.secret_key, salt="ed24-session")
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         raw = request.cookies.get(self.get_cookie_name(app)) or ""
-        if raw.startswith(COOKIE_PREFIX) and len(raw) < 400:
-            try:
-                data = self._signer(app).loads(raw[len(COOKIE_PREFIX):])
-            except BadSignature:
-                return ServerSession()
-            if isinstance(data, dict) and set(data) <= COOKIE_ONLY_KEYS:
-                return ServerSession(data)
+        if not raw or len(raw) > 400:
             return ServerSession()
-        if not (raw.startswith(SERVER_PREFIX) and len(raw) < 100):
-            return ServerSession()
-        sid = raw[len(SERVER_PREFIX):]
         try:
-            row = _read_row(app, _hash(sid))
-        except SQLAlchemyError:
-            # The database is down: the request is answered with the 503 page.
-            log.warning("session store unavailable")
-            g.database_down = True
-            return ServerSession(sid=sid)
-        if row is None or row[1] <= _now(app):
+            value = self._signer(app).loads(raw)
+        except BadSignature:
             return ServerSession()
-        session = ServerSession(row[0], sid=sid)
-        session.expires_at = row[1]
-        return session
+        if not isinstance(value, dict):
+            return ServerSession()
+        sid = value.pop("sid", None)
+        cookie = {k: v for k, v in value.items() if k in COOKIE_KEYS}
+        return ServerSession(cookie, sid if isinstance(sid, str) and len(sid) < 64 else None)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
-        try:
-            self._save(app, session, response)
-        except SQLAlchemyError:
-            get_db().rollback()
-            log.warning("session store unavailable; session not saved")
-
-    def _cookie(self, app: Flask, response: Response, value: str) -> None:
+        if response.status_code >= 500:
+            return  # nothing was committed: the browser keeps the session it had
+        if session.row_changed:  # what the request changed after any persist_now
+            try:
+                _write(session)
+                get_db().commit()
+            except SQLAlchemyError:
+                get_db().rollback()
+                log.warning("session store unavailable; session not saved")
+                return
+        elif session.sid and session._data:
+            self._keep_alive(session)
+        if not session.modified and session.opened_sid == session.sid:
+            return
+        value = dict(session.cookie)
+        if session.sid:
+            value["sid"] = session.sid
+        name = self.get_cookie_name(app)
+        if not value:
+            response.delete_cookie(name, domain=self.get_cookie_domain(app), path=self.get_cookie_path(app))
+            return
         response.set_cookie(
-            self.get_cookie_name(app), value, httponly=True, domain=self.get_cookie_domain(app),
+            name, self._signer(app).dumps(value), httponly=True, domain=self.get_cookie_domain(app),
             path=self.get_cookie_path(app), secure=self.get_cookie_secure(app),
             samesite=self.get_cookie_samesite(app))
 
-    def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
+    @staticmethod
+    def _keep_alive(session: ServerSession) -> None:
+        """An unchanged session read in this request lives on, written at most every few minutes."""
         db = get_db()
-        data = dict(session)
-        if session.sid and (session.regenerate_requested or not data or set(data) <= COOKIE_ONLY_KEYS):
-            # Leaving the database (sign-out, or a new id): the old row dies now.
-            if session.modified:
-                db.execute(delete(WebSession).where(WebSession.id_hash == _hash(session.sid)))
+        try:
+            row = db.get(WebSession, _hash(session.sid or ""))
+            if row is not None and as_utc(row.expires_at) - now() < _lifetime() - timedelta(minutes=5):
+                row.expires_at = now() + _lifetime()
                 db.commit()
-                session.sid = None
-        if not data:
-            if session.modified:
-                response.delete_cookie(self.get_cookie_name(app), domain=self.get_cookie_domain(app),
-                                       path=self.get_cookie_path(app))
-            return
-        if session.sid is None and set(data) <= COOKIE_ONLY_KEYS:
-            if session.modified:
-                self._cookie(app, response, COOKIE_PREFIX + self._signer(app).dumps(data))
-            return
-        lifetime = timedelta(minutes=app.config["SESSION_LIFETIME_MINUTES"])
-        now = _now(app)
-        if session.sid is None:
-            session.sid = secrets.token_urlsafe(32)
-            db.execute(insert(WebSession).values(id_hash=_hash(session.sid), data=data,
-                                                 expires_at=now + lifetime))
-        elif data != session.loaded:
-            # Write only the keys this request changed, onto the row as it is now: two
-            # overlapping requests (a debounced htmx check and a form POST) must not undo
-            # each other's changes.
-            changed = {k: v for k, v in data.items() if session.loaded.get(k, _MISSING) != v}
-            removed = set(session.loaded) - set(data)
-            current = db.execute(select(WebSession.data)
-                                 .where(WebSession.id_hash == _hash(session.sid))
-                                 .with_for_update()).scalar()
-            merged = {k: v for k, v in (current or {}).items() if k not in removed}
-            merged.update(changed)
-            db.execute(update(WebSession).where(WebSession.id_hash == _hash(session.sid))
-                       .values(data=merged, expires_at=now + lifetime))
-        elif session.expires_at is None or session.expires_at - now < lifetime / 2:
-            # Unchanged: only keep an active session alive, at most once per half lifetime.
-            db.execute(update(WebSession).where(WebSession.id_hash == _hash(session.sid))
-                       .values(expires_at=now + lifetime))
-        else:
-            return
-        db.commit()
-        self._cookie(app, response, SERVER_PREFIX + session.sid)
+        except SQLAlchemyError:
+            db.rollback()
 
 
-def _now(app: Flask) -> Any:
-    return app.extensions["clock"].now()
+def init_app(app: Flask) -> None:
+    app.session_interface = DatabaseSessionInterface()
 
 
 def purge_expired(app: Flask) -> int:
-    from .db import new_session
-
     with new_session(app) as db:
-        count = db.execute(delete(WebSession).where(WebSession.expires_at < _now(app))).rowcount
+        count = db.execute(delete(WebSession).where(
+            WebSession.expires_at < app.extensions["clock"].now())).rowcount
         db.commit()
         return count

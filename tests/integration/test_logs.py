@@ -6,37 +6,32 @@ import re
 
 import pytest
 
-from tests.helpers import (AIGERIM, AIGERIM_PASSWORD, AIGERIM_PHONE, AMINA, AMINA_CERT, ARMAN,
-                           ERLAN, MADINA, MADINA_PHONE, Browser, latest_code)
-
-AGREE = {"agree_terms": "y", "agree_contacts": "y"}
+from tests.helpers import (AIGERIM, AIGERIM_PASSWORD, AIGERIM_PHONE, ERLAN, ERLAN_PHONE, MADINA, MADINA_PHONE,
+                           NEW_PASSWORD, Browser, latest_code, latest_sms_otp)
 
 
 def test_flows_leave_no_secrets_in_logs(web: Browser, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    secrets: list[str] = [AIGERIM_PASSWORD, "Samal!Kokshe2026", "Amina!Kezek2026"]
-    web.post("/ru/cabinet/login", {"iin": AIGERIM, **AGREE})
-    web.post("/ru/cabinet/login/password", {"password": "Wrong!password1", "action": "signin"})
-    web.post("/ru/cabinet/login/password", {"password": AIGERIM_PASSWORD, "action": "signin"})
+    secrets: list[str] = [AIGERIM_PASSWORD, NEW_PASSWORD, "Amina!Kezek2026"]
+    web.sign_in("ru", AIGERIM, "Wrong!password1")
+    web.sign_in("ru", AIGERIM, AIGERIM_PASSWORD)
     web.post("/ru/cabinet/logout")
-    web.post("/ru/cabinet/login", {"iin": AIGERIM, **AGREE})
-    web.get("/ru/cabinet/recovery")
+    web.start_recovery("ru", AIGERIM)
     code = latest_code(web.app, AIGERIM_PHONE)
     secrets.append(code)
-    web.post("/ru/cabinet/recovery", {"action": "update", "code": code, "password": "Samal!Kokshe2026",
-                                      "password_repeat": "Samal!Kokshe2026"})
-    web.post("/ru/cabinet/login", {"iin": ERLAN, **AGREE})
-    page = web.get("/ru/cabinet/recovery").get_data(as_text=True)
-    secrets.append(re.search(r'id="binding-otp">(\d{12})<', page).group(1))
+    web.confirm_code("ru", code)
+    web.new_password("ru")
+    other = Browser(web.app)
+    other.start_recovery("ru", ERLAN)
+    other.post("/ru/cabinet/recovery/sms")
+    secrets.append(latest_sms_otp(web.app, ERLAN_PHONE))
     rereg = Browser(web.app)
-    rereg.post("/ru/cabinet/reregister", {"action": "next", "child_iin": AMINA, "certificate": AMINA_CERT,
-                                          "parent1_iin": MADINA, "parent2_iin": ARMAN, "status": "queue"})
-    rereg.post("/ru/cabinet/reregister", {"action": "code", "applicant_iin": MADINA, "phone": MADINA_PHONE})
+    rereg.answer_step1("ru")
+    rereg.post("/ru/cabinet/reregister/applicant", {"applicant_iin": MADINA, "phone": MADINA_PHONE})
     code = latest_code(web.app, MADINA_PHONE)
     secrets.append(code)
-    rereg.post("/ru/cabinet/reregister", {"action": "submit", "applicant_iin": MADINA, "phone": MADINA_PHONE,
-                                          "code": code, "password": "Amina!Kezek2026",
-                                          "password_repeat": "Amina!Kezek2026"})
+    rereg.post("/ru/cabinet/reregister/code", {"code": code})
+    rereg.post("/ru/cabinet/reregister/finish", {"password": "Amina!Kezek2026", "password_repeat": "Amina!Kezek2026"})
     logged = caplog.text
     for secret in secrets:
         assert secret not in logged

@@ -107,7 +107,7 @@ def test_a_resend_never_resets_the_counts(make_deps, notifier, clock) -> None:
 
 
 def test_ten_wrong_per_cabinet_and_address_lock_for_two_hours(make_deps, notifier, clock) -> None:
-    for round_ in range(2):
+    for _round in range(2):
         send(make_deps)
         for _ in range(5):
             last = verify(make_deps, wrong(notifier.last("code")))

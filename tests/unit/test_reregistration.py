@@ -10,7 +10,7 @@ from sqlalchemy import select
 from webapp.models import Cabinet, CabinetEvent, Child
 from webapp.services import accounts, codes, passwords, reregistration
 from webapp.services.gateways import ChildRecord
-from webapp.services.reregistration import (Answers, ApplicantError, Locked, Mismatch, NeedsApp, Part,
+from webapp.services.reregistration import (Answers, ApplicantError, Locked, NeedsApp, Part,
                                             Passed, Reregistration, ReregState, Unavailable,
                                             WrongApplicant, matches)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete
@@ -13,6 +14,10 @@ from .. import models
 from ..services import iin as iin_rules
 from ..services import passwords, phone as phone_rules
 from ..services.reregistration import STATUSES
+
+DEMO = Path(__file__).resolve().parent / "demo.json"
+# The sandbox's own settings (the clock) survive a load; everything else is replaced.
+KEPT = frozenset({models.SandboxSetting.__tablename__})
 
 
 class SandboxDataError(ValueError):
@@ -131,7 +136,8 @@ def load(db: Session, data: Any, now: datetime) -> dict[str, int]:
     """Replace all data with the file's, in one transaction; counts per section."""
     rows = parse(data)
     for table in reversed(models.Base.metadata.sorted_tables):
-        db.execute(delete(table))
+        if table.name not in KEPT:
+            db.execute(delete(table))
     for c in rows["citizens"]:
         db.add(models.Citizen(iin=c["iin"], full_name=c["full_name"],
                               phones=[models.CitizenPhone(phone=p) for p in c["phones"]]))

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from ..i18n import gettext as _
 
-from . import binding_panel
+from ..i18n import current_lang
+from .qr import store_qr
 
 bp = Blueprint("help", __name__, url_prefix="/<lang>/help")
 
 # Pages a help page may send the reader back to (never an arbitrary URL).
-BACK = {"reregister": "reregister.start", "recovery": "recovery.start", "login": "login.step1"}
-
-EGOV_BMG_GUIDE = "https://egov.kz/cms/ru"
+BACK = {"reregister": "reregister.page", "recovery": "recovery.page", "login": "login.step1"}
+EGOV_BMG_GUIDE = {"ru": "https://egov.kz/cms/ru", "kk": "https://egov.kz/cms/kk"}
 EGOV_BMG_CHECK = "https://egov.kz/services/CMDSearch/#/"
 
 
@@ -23,14 +22,10 @@ def _back_url() -> str | None:
 
 @bp.get("/bmg")
 def bmg() -> ResponseReturnValue:
-    title = _("Что такое БМГ?")
-    return render_template("help_bmg.html", title=title, crumb=title, section="cabinet",
-                           back_url=_back_url(), guide_url=EGOV_BMG_GUIDE,
-                           check_url=EGOV_BMG_CHECK)
+    return render_template("help_bmg.html", back_url=_back_url(),
+                           guide_url=EGOV_BMG_GUIDE[current_lang()], check_url=EGOV_BMG_CHECK)
 
 
 @bp.get("/app")
 def app_help() -> ResponseReturnValue:
-    title = _("Инструкция по регистрации мобильного приложения ed24.kz")
-    return render_template("help_app.html", title=title, crumb=title, section="cabinet",
-                           back_url=_back_url(), store_qr=binding_panel.store_qr())
+    return render_template("help_app.html", back_url=_back_url(), store_qr=store_qr())

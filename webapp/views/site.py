@@ -1,12 +1,12 @@
-"""Главная, the agreement, the language redirect, health and the web app manifest."""
+"""Главная, the agreement, the accessibility statement, the language redirect, health."""
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from ..i18n import gettext as _
-from sqlalchemy import text
+from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 
-from ..db import get_db
+from ..db import get_db, schema_ok
 from ..i18n import current_lang, preferred_lang
 
 bp = Blueprint("site", __name__, url_prefix="/<lang>")
@@ -14,19 +14,23 @@ bp = Blueprint("site", __name__, url_prefix="/<lang>")
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    return render_template("home.html", title=_("Главная"), section="home")
+    return render_template("home.html")
 
 
 @bp.get("/agreement")
 def agreement() -> ResponseReturnValue:
-    return render_template("agreement.html", title=_("Соглашение об ответственности сторон"),
-                           section="home_sub", crumb=_("Соглашение об ответственности сторон"))
+    return render_template("agreement.html")
+
+
+@bp.get("/accessibility")
+def accessibility() -> ResponseReturnValue:
+    return render_template("accessibility.html")
 
 
 @bp.get("/manifest.webmanifest")
 def manifest() -> ResponseReturnValue:
     """Lets parents add the cabinet to the home screen; no service worker caches pages."""
-    data = {
+    response = jsonify({
         "name": _("INDIGO · Электронный детский сад"),
         "short_name": "INDIGO",
         "lang": current_lang(),
@@ -40,9 +44,9 @@ def manifest() -> ResponseReturnValue:
             {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
             {"src": url_for("static", filename="icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
         ],
-    }
-    response = jsonify(data)
+    })
     response.mimetype = "application/manifest+json"
+    response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
 
@@ -53,9 +57,10 @@ def register_root(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:
+        """200 when the app is up and its database answers with the expected tables."""
         try:
-            get_db().execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any failure means "not healthy"
-            current_app.logger.warning("healthz: database unreachable")
+            schema_ok(get_db())
+        except SQLAlchemyError as exc:
+            current_app.logger.warning("healthz: %s", type(exc).__name__)
             return jsonify(status="unavailable"), 503
         return jsonify(status="ok")

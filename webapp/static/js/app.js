@@ -1,76 +1,190 @@
 /* ed24-cabinet: the few behaviours htmx attributes cannot express without eval.
-   Pages work without this file; it only improves them. */
+   Every page works without this file; it only makes pages kinder. */
 (function () {
   "use strict";
 
-  // Inline validation: tell the server whether the user is still typing (input)
-  // or has left the field (blur/change), so half-typed values are not scolded.
+  function byId(id) { return id ? document.getElementById(id) : null; }
+
+  // --- Inline validation -------------------------------------------------
+  // Tell the server whether the visitor is still typing ("input") or left the
+  // field ("blur"), so a half-typed IIN is not scolded.
   document.addEventListener("htmx:configRequest", function (e) {
     var ev = e.detail.triggeringEvent;
-    if (ev && e.detail.verb === "post") { e.detail.parameters["event"] = ev.type; }
+    if (ev && e.detail.verb === "post") { e.detail.parameters.event = ev.type; }
   });
 
-  // A CSRF failure (expired page) on a fragment: say so in the target, in the page's language.
+  // A CSRF failure (expired page) on a fragment: say so where the message goes.
   document.addEventListener("htmx:responseError", function (e) {
-    var xhr = e.detail.xhr;
-    if (xhr && xhr.status === 400 && e.detail.target) {
-      e.detail.target.textContent = document.body.getAttribute("data-csrf-expired");
+    var xhr = e.detail.xhr, target = e.detail.target;
+    if (xhr && xhr.status >= 400 && target && target.classList.contains("field-error")) {
+      target.textContent = xhr.status === 400 ? document.body.getAttribute("data-csrf-expired") : xhr.responseText;
     }
   });
 
-  // After a message swap, keep aria-invalid in step with what the field says.
-  document.addEventListener("htmx:afterSwap", function (e) {
-    var t = e.detail.target;
-    if (t && t.classList.contains("field-error")) {
-      var input = document.getElementById(t.id.replace(/-error$/, ""));
-      if (input) {
-        if (t.textContent.trim()) { input.setAttribute("aria-invalid", "true"); }
-        else { input.removeAttribute("aria-invalid"); }
+  // The message of a field, without the visually hidden "Ошибка:" prefix.
+  function messageOf(errorEl) {
+    var text = "";
+    errorEl.childNodes.forEach(function (node) {
+      if (!(node.classList && node.classList.contains("visually-hidden"))) { text += node.textContent; }
+    });
+    return text.trim();
+  }
+
+  // Keep the whole page consistent with a field's message: its border, aria-invalid,
+  // its line in the error summary, the summary itself and the "Ошибка:" title prefix.
+  function syncField(errorEl) {
+    var id = errorEl.id.replace(/-error$/, "");
+    var message = messageOf(errorEl);
+    var field = errorEl.closest(".field");
+    var control = byId(id);
+    if (field) { field.classList.toggle("field-invalid", !!message); }
+    if (control && control.tagName !== "FIELDSET") {
+      if (message) { control.setAttribute("aria-invalid", "true"); } else { control.removeAttribute("aria-invalid"); }
+    }
+    var line = document.querySelector('.error-summary li[data-field="' + id + '"]');
+    if (line) {
+      if (message) { line.querySelector(".summary-message").textContent = message; } else { line.remove(); }
+    }
+    var summary = document.querySelector(".error-summary");
+    if (summary && !summary.querySelector("li")) {
+      summary.remove();
+      if (!document.querySelector(".notice-error, .field-invalid")) {
+        document.title = document.body.getAttribute("data-title") || document.title;
       }
     }
-    initCountdowns(t);
+  }
+
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var t = e.detail.target;
+    if (t && t.classList && t.classList.contains("field-error")) { syncField(t); }
+    startCountdowns(t);
+    wireButtons(t);
   });
 
-  // Countdowns: start from the server's number of seconds, tick each second,
-  // announce politely at most every 15 s, and at 0 ask the server again.
-  var ANNOUNCE_EVERY = 15;
-  function initCountdowns(root) {
-    var els = (root || document).querySelectorAll("[data-countdown]");
-    if (root && root.hasAttribute && root.hasAttribute("data-countdown")) { els = [root]; }
-    Array.prototype.forEach.call(els, function (el) {
-      if (el.getAttribute("data-countdown-started")) { return; }
-      el.setAttribute("data-countdown-started", "1");
+  // Ticking a box or choosing a radio answers its own error at once.
+  document.addEventListener("change", function (e) {
+    var input = e.target;
+    if (!input || (input.type !== "checkbox" && input.type !== "radio")) { return; }
+    var field = input.closest(".field");
+    var errorEl = field && field.querySelector(".field-error");
+    if (errorEl && field.classList.contains("field-invalid") && (input.checked || input.type === "radio")) {
+      errorEl.textContent = "";
+      syncField(errorEl);
+    }
+  });
+
+  // --- Countdowns ------------------------------------------------------------
+  // Count down from the server's number; at 0 enable the button the element names,
+  // say so once (politely), and let htmx ask the server again ("countdown-done").
+  function startCountdowns(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    var els = Array.prototype.slice.call(scope.querySelectorAll("[data-countdown]"));
+    if (scope.hasAttribute && scope.hasAttribute("data-countdown")) { els.push(scope); }
+    els.forEach(function (el) {
+      if (el.getAttribute("data-started")) { return; }
+      el.setAttribute("data-started", "1");
       var left = parseInt(el.getAttribute("data-countdown"), 10) || 0;
-      var secs = el.querySelector(".countdown-seconds");
-      var live = document.getElementById(el.id + "-live");
-      var gate = el.getAttribute("data-disables");
-      var button = gate ? document.getElementById(gate) : null;
-      if (button && left > 0) { button.disabled = true; }
-      var lastAnnounced = left;
+      var button = byId(el.getAttribute("data-enables"));
+      if (left <= 0) { return; }
+      if (button) { button.disabled = true; }
       var timer = setInterval(function () {
         left -= 1;
+        var secs = el.querySelector(".countdown-seconds");
         if (secs) { secs.textContent = String(Math.max(left, 0)); }
-        if (live && (lastAnnounced - left >= ANNOUNCE_EVERY) && left > 0) {
-          live.textContent = el.textContent.replace(/\s+/g, " ").trim();
-          lastAnnounced = left;
+        if (left > 0) { return; }
+        clearInterval(timer);
+        if (!document.body.contains(el)) { return; }
+        if (button) { button.disabled = false; }
+        var done = el.getAttribute("data-done");
+        if (done) {
+          el.textContent = done;
+          var live = byId(el.id + "-live");
+          if (live) { live.textContent = done; }
         }
-        if (left <= 0) {
-          clearInterval(timer);
-          if (button) { button.disabled = false; }
-          if (!document.body.contains(el)) { return; }
-          if (window.htmx) { window.htmx.trigger(el, "countdown-done"); }
-        }
+        if (window.htmx) { window.htmx.trigger(el, "countdown-done"); }
       }, 1000);
     });
   }
 
-  function focusOnLoad() {
-    var target = document.querySelector("[data-focus-on-load]");
-    if (target) { target.focus(); }
+  // --- Buttons that need JavaScript ------------------------------------------
+  function wireButtons(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    scope.querySelectorAll(".show-password[hidden]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var input = byId(button.getAttribute("aria-controls"));
+        var show = input.type === "password";
+        input.type = show ? "text" : "password";
+        button.setAttribute("aria-pressed", show ? "true" : "false");
+        button.textContent = button.getAttribute(show ? "data-hide" : "data-show");
+      });
+    });
+    if (!navigator.clipboard) { return; }
+    scope.querySelectorAll(".copy-button[hidden]").forEach(function (button) {
+      button.hidden = false;
+      var label = button.textContent;
+      button.addEventListener("click", function () {
+        var source = byId(button.getAttribute("data-copy-from"));
+        navigator.clipboard.writeText(source.getAttribute("data-copy") || source.textContent).then(function () {
+          button.textContent = button.getAttribute("data-copied");
+          setTimeout(function () { button.textContent = label; }, 2000);
+        });
+      });
+    });
   }
 
+  // --- What is typed survives a language switch or a look at a help page -----
+  // Kept in this tab's sessionStorage per form, never passwords or codes, and
+  // forgotten when the form is sent.
+  var DRAFTS = "ed24-drafts";
+
+  function draftable(el) {
+    return el.name && el.name !== "csrf_token" && el.type !== "password" && el.type !== "hidden" &&
+      el.type !== "submit" && el.autocomplete !== "one-time-code" && !el.hasAttribute("data-no-draft");
+  }
+
+  function drafts() {
+    try { return JSON.parse(sessionStorage.getItem(DRAFTS) || "{}"); } catch (err) { return {}; }
+  }
+
+  function saveDraft(form) {
+    var all = drafts(), values = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!draftable(el)) { return; }
+      if (el.type === "checkbox" || el.type === "radio") { if (el.checked) { values[el.name + "=" + el.value] = true; } }
+      else if (el.value) { values[el.name] = el.value; }
+    });
+    all[form.getAttribute("action")] = values;
+    try { sessionStorage.setItem(DRAFTS, JSON.stringify(all)); } catch (err) { /* storage full or off */ }
+  }
+
+  function restoreDrafts() {
+    var all = drafts();
+    document.querySelectorAll("form[action]").forEach(function (form) {
+      var values = all[form.getAttribute("action")];
+      if (!values) { return; }
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!draftable(el)) { return; }
+        if (el.type === "checkbox" || el.type === "radio") {
+          if (values[el.name + "=" + el.value] && !form.querySelector('[name="' + el.name + '"]:checked')) { el.checked = true; }
+        } else if (!el.value && values[el.name]) { el.value = values[el.name]; }
+      });
+    });
+  }
+
+  document.addEventListener("input", function (e) { if (e.target.form && draftable(e.target)) { saveDraft(e.target.form); } });
+  document.addEventListener("change", function (e) { if (e.target.form && draftable(e.target)) { saveDraft(e.target.form); } });
+  document.addEventListener("submit", function (e) {
+    var all = drafts();
+    delete all[e.target.getAttribute("action")];
+    try { sessionStorage.setItem(DRAFTS, JSON.stringify(all)); } catch (err) { /* nothing kept */ }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
-    initCountdowns(document);
-    focusOnLoad();
+    restoreDrafts();
+    startCountdowns(document);
+    wireButtons(document);
+    var target = document.querySelector("[data-focus-on-load]");
+    if (target) { target.focus(); }
   });
 })();

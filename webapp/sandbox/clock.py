@@ -1,0 +1,40 @@
+"""The sandbox's movable clock: real time plus an offset kept in the database."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy.orm import Session
+
+from ..db import get_db
+from ..models import SandboxSetting
+
+OFFSET = "clock_offset_seconds"
+MAX_ADVANCE = 365 * 24 * 3600
+
+
+class SandboxClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + timedelta(seconds=offset(get_db()))
+
+
+def offset(db: Session) -> int:
+    row = db.get(SandboxSetting, OFFSET)
+    return row.value if row else 0
+
+
+def advance(db: Session, seconds: int) -> int:
+    """Move the clock forward for every worker; the new offset."""
+    row = db.get(SandboxSetting, OFFSET, with_for_update=True)
+    if row is None:
+        row = SandboxSetting(name=OFFSET, value=0)
+        db.add(row)
+    row.value += seconds
+    db.commit()
+    return row.value
+
+
+def reset(db: Session) -> None:
+    row = db.get(SandboxSetting, OFFSET)
+    if row is not None:
+        db.delete(row)
+    db.commit()
