@@ -57,7 +57,8 @@ class Form(FlaskForm):
     """A form whose errors feed the page's error summary in field order.
 
     `names` gives each field the short name its summary line starts with
-    ("ИИН ребенка: …"), so two IIN fields are never confused.
+    ("ИИН ребенка: …"), so two IIN fields are never confused; None for a field
+    whose messages already name it.
     """
 
     names: dict[str, Any] = {}
@@ -67,7 +68,11 @@ class Form(FlaskForm):
 
     def error_list(self) -> list[tuple[str, str, str]]:
         """(field id, field name, message) in page order; one line per field."""
-        return [(f.id, str(self.names.get(f.name, f.label.text)), str(f.errors[0])) for f in self if f.errors]
+        def name(field: Field) -> str:
+            named = self.names.get(field.name, field.label.text)
+            return str(named) if named is not None else ""
+
+        return [(f.id, name(f), str(f.errors[0])) for f in self if f.errors]
 
     def add_error(self, name: str, message: str) -> None:
         field = self[name]
@@ -78,8 +83,8 @@ class LoginForm(Form):
     iin = StringField(_l("Введите ИИН"), filters=[_text], validators=[IinRule()])
     agree_terms = BooleanField(validators=[InputRequired(messages.AGREE_TERMS)])
     agree_contacts = BooleanField(validators=[InputRequired(messages.AGREE_CONTACTS)])
-    names = {"iin": _l("ИИН"), "agree_terms": _l("Соглашение об ответственности сторон"),
-             "agree_contacts": _l("Согласие на использование контактных данных")}
+    # The consents' messages name what they are about: their lines need no prefix.
+    names = {"iin": _l("ИИН"), "agree_terms": None, "agree_contacts": None}
 
 
 class PasswordForm(Form):

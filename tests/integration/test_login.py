@@ -59,9 +59,10 @@ def test_bad_iin_gets_its_message_in_both_languages(web: Browser, lang: str, val
 
 def test_both_consents_are_required_and_the_summary_is_in_field_order(web: Browser, lang: str) -> None:
     page = Page(web.post(f"/{lang}/cabinet/login", {"iin": ""}))
-    assert [line.split(":")[0] for line in page.summary] == [
-        t(lang, "ИИН"), t(lang, "Соглашение об ответственности сторон"),
-        t(lang, "Согласие на использование контактных данных")]
+    assert page.summary == [
+        f"{t(lang, 'ИИН')}: {t(lang, 'Введите ИИН из 12 цифр')}",
+        t(lang, "Подтвердите, что ознакомились с соглашением об ответственности сторон"),
+        t(lang, "Подтвердите согласие на использование контактных данных")]
     assert [a["href"] for a in page.soup.select(".error-summary a")] == ["#iin", "#agree_terms", "#agree_contacts"]
 
 
