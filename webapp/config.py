@@ -88,6 +88,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Redis away (a restart): each worker keeps limiting in its own memory until it is
+    # back; the limits never open. The account limits live in the database regardless.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_MIN_SIZE": 300,
     "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "text/javascript",

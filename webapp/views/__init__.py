@@ -10,7 +10,7 @@ from flask import Flask, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .. import messages
 
@@ -88,6 +88,11 @@ def error_page(status: int, title: str | None = None, text: str | None = None) -
 
 
 def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(_e: SecurityError) -> Any:
+        # A Host outside TRUSTED_HOSTS: no URL of this site can be built for it.
+        return "Неверный запрос · Қате сұрау", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
     @app.errorhandler(CSRFError)
     def _csrf(_e: CSRFError) -> Any:
         return error_page(400, _("Страница устарела"), _("Страница устарела. Обновите страницу и повторите."))

@@ -1,0 +1,69 @@
+"""The server-side session store: a signed cookie, a row only for flows, expiry, new ids."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tests.helpers import AIGERIM, AIGERIM_PASSWORD, AIGERIM_PHONE, Browser, latest_code
+from webapp.db import new_session
+from webapp.models import WebSession
+
+
+def rows(app) -> int:
+    with new_session(app) as db:
+        return db.scalar(select(func.count()).select_from(WebSession))
+
+
+def test_looking_at_pages_stores_nothing(web: Browser) -> None:
+    for path in ("/ru/", "/ru/cabinet/login", "/kk/help/bmg", "/ru/cabinet/reregister"):
+        web.get(path)
+    assert rows(web.app) == 0
+    assert web.client.get_cookie("ed24_session") is not None  # the CSRF token rides in the signed cookie
+
+
+def test_a_flow_gets_a_row_and_a_forged_cookie_gets_nothing(web: Browser) -> None:
+    web.step1("ru", AIGERIM)
+    assert rows(web.app) == 1
+    forged = web.app.test_client()
+    forged.set_cookie("ed24_session", web.client.get_cookie("ed24_session").value[:-3] + "abc")
+    assert forged.get("/ru/cabinet/login/password").status_code == 302
+
+
+def test_sign_in_and_a_right_code_give_a_new_session_id(web: Browser) -> None:
+    web.step1("ru", AIGERIM)
+    before = web.client.get_cookie("ed24_session").value
+    web.post("/ru/cabinet/login/password", {"password": AIGERIM_PASSWORD})
+    after = web.client.get_cookie("ed24_session").value
+    assert before != after
+    stale = web.app.test_client()
+    stale.set_cookie("ed24_session", before)
+    assert stale.get("/ru/cabinet/").status_code == 302
+    other = Browser(web.app)
+    other.start_recovery("ru", AIGERIM)
+    before = other.client.get_cookie("ed24_session").value
+    other.confirm_code("ru", latest_code(web.app, AIGERIM_PHONE))
+    assert other.client.get_cookie("ed24_session").value != before
+
+
+def test_session_expires_after_its_idle_lifetime(web: Browser) -> None:
+    web.sign_in("ru", AIGERIM, AIGERIM_PASSWORD)
+    web.clock.advance(minutes=29)
+    assert web.get("/ru/cabinet/").status_code == 200
+    web.clock.advance(minutes=29)
+    assert web.get("/ru/cabinet/").status_code == 200  # kept alive by use
+    web.clock.advance(minutes=31)
+    assert web.get("/ru/cabinet/").status_code == 302
+
+
+def test_expired_sessions_are_purged(web: Browser) -> None:
+    web.step1("ru", AIGERIM)
+    web.clock.advance(minutes=31)
+    result = web.app.test_cli_runner().invoke(args=["sessions-purge"])
+    assert result.exit_code == 0 and "expired sessions deleted: 1" in result.output
+
+
+def test_the_known_device_cookie_is_signed_and_per_cabinet(web: Browser) -> None:
+    web.sign_in("ru", AIGERIM, AIGERIM_PASSWORD)
+    cookie = web.client.get_cookie("ed24_device")
+    assert cookie is not None and cookie.http_only and cookie.max_age and cookie.max_age > 300 * 24 * 3600
+    web.client.set_cookie("ed24_device", cookie.value + "x")
+    assert web.get("/ru/cabinet/").status_code == 200  # a bad mark is simply no mark
