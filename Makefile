@@ -37,11 +37,13 @@ db: venv i18n
 run: db
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# Production serving: needs SECRET_KEY (and usually DATABASE_URL) in the environment.
+# Production serving. Set at least SECRET_KEY, DATABASE_URL (PostgreSQL),
+# RATELIMIT_STORAGE_URI (Redis), TRUSTED_HOSTS, TRUSTED_PROXIES and the real gateways
+# (APP_NOTIFIER, SMS_GATEWAY, REGISTRY); the app refuses to start and names what is missing.
 serve: venv i18n
-	SANDBOX=0 $(FLASK) db-upgrade
-	SANDBOX=0 $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - \
-		'webapp:create_app("production")'
+	PRODUCTION=1 $(FLASK) db-upgrade
+	PRODUCTION=1 $(BIN)/gunicorn --workers $${WORKERS:-2} --bind $(HOST):$(PORT) --access-logfile - \
+		'webapp:create_app()'
 
 # Debian's Chromium for the browser tests (never a downloaded browser).
 chromium:
@@ -78,6 +80,9 @@ audit: venv i18n chromium
 	@test -x .lighthouse/node_modules/.bin/lighthouse || \
 		(mkdir -p .lighthouse && cd .lighthouse && npm install --no-audit --no-fund --silent lighthouse@12)
 	$(BIN)/python scripts/audit.py
+
+# The production stack on this machine (nginx, two app servers, PostgreSQL, Redis).
+include stack.mk
 
 clean:
 	rm -rf $(VENV) instance webapp/translations/*/LC_MESSAGES/*.mo

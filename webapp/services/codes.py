@@ -221,7 +221,7 @@ def verify(deps: Deps, target: Target, nonce: str, code: str) -> Verified | Wron
 
 
 def spend_confirmation(deps: Deps, nonce: str) -> bool:
-    """Use up this session's confirmation (atomically); False when it was already used."""
-    taken = limits.take(deps.db, SPENT, _requester(deps, nonce), deps.now)
-    deps.db.commit()
-    return isinstance(taken, limits.Taken)
+    """Use up this session's confirmation; False when it was already used. Not committed:
+    it commits with the change it allows (a second submit waits on the counter's row
+    lock until then), so a failed change leaves the confirmation unspent."""
+    return isinstance(limits.take(deps.db, SPENT, _requester(deps, nonce), deps.now), limits.Taken)
