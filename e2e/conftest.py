@@ -1,28 +1,26 @@
-"""Browser tests: Debian's Chromium (never a downloaded browser), a live server with
-sandbox data, a phone-sized viewport."""
+"""Browser tests: Debian's Chromium (never a downloaded browser), a live sandbox server,
+a 360×740 phone, with and without JavaScript. Data and clock are reset through the
+sandbox API before every test, as a team testing a deployed sandbox would."""
 from __future__ import annotations
 
+import json
 import threading
+import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page
 from werkzeug.serving import make_server
 
-from tests.helpers import DEMO_DATA
-from webapp import create_app
-from webapp.config import TestConfig
-from webapp.db import new_session
-from webapp.models import Base
-from webapp.sandbox.loader import load
-from webapp.services.clock import OffsetClock
+from tests.helpers import make_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -37,55 +35,74 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any], playwright: Any) -> dict[str, Any]:
-    return {**browser_context_args, **playwright.devices["Pixel 7"]}
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, **PHONE}
 
 
-@dataclass
-class LiveServer:
-    url: str
-    app: Flask
+class SandboxApi:
+    """The sandbox's HTTP API, as a test run against a deployed sandbox uses it."""
 
-    @property
-    def clock(self) -> OffsetClock:
-        return self.app.extensions["clock"]
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base_url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
 
     def reset(self) -> None:
-        """Fresh demo data and clock for the next test."""
-        self.clock.offset = type(self.clock.offset)(0)
-        with new_session(self.app) as db:
-            load(db, DEMO_DATA, self.clock.now())
+        self._call("POST", "/sandbox/api/reset", {})
+        self._call("POST", "/sandbox/api/clock", {"reset": True})
+
+    def advance(self, seconds: int) -> None:
+        self._call("POST", "/sandbox/api/clock", {"advance_seconds": seconds})
+
+    def outbox(self, phone: str) -> list[dict[str, Any]]:
+        return self._call("GET", "/sandbox/api/outbox?phone=" + urllib.request.quote(phone))["messages"]
+
+    def code(self, phone: str, channel: str = "app") -> str:
+        return next(m["code"] for m in self.outbox(phone) if m["channel"] == channel and m["code"])
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db_file = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
-    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-    config.update(DATABASE_URL=f"sqlite:///{db_file}", TESTING=False)
-    app = create_app(config)
-    app.extensions["clock"] = OffsetClock()
-    Base.metadata.create_all(app.extensions["db_engine"])
+    app = make_app(f"sqlite:///{db_file}", clock=None, TESTING=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+    yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
 
 @pytest.fixture(scope="session")
-def base_url(live_server: LiveServer) -> str:
-    return live_server.url
+def sandbox(base_url: str) -> SandboxApi:
+    return SandboxApi(base_url)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_data(live_server: LiveServer) -> None:
-    live_server.reset()
+def _fresh_data(sandbox: SandboxApi) -> None:
+    sandbox.reset()
 
 
 @pytest.fixture
-def no_js_page(browser: Any, playwright: Any, base_url: str) -> Iterator[Any]:
+def no_js_page(browser: Browser, base_url: str) -> Iterator[Page]:
     """A phone-sized page with JavaScript switched off: plain forms, full pages."""
-    context = browser.new_context(**playwright.devices["Pixel 7"], java_script_enabled=False,
-                                  base_url=base_url)
-    yield context.new_page()
+    context = browser.new_context(**PHONE, java_script_enabled=False, base_url=base_url)
+    page = context.new_page()
+    page.js_enabled = False  # read by the page objects: no script can be evaluated in this page
+    yield page
+    context.close()
+
+
+@pytest.fixture(params=["js", "no-js"])
+def any_page(request: pytest.FixtureRequest, browser: Browser, base_url: str) -> Iterator[Page]:
+    """The same journey with and without JavaScript."""
+    context: BrowserContext = browser.new_context(**PHONE, java_script_enabled=request.param == "js",
+                                                  base_url=base_url)
+    page = context.new_page()
+    page.js_enabled = request.param == "js"
+    yield page
     context.close()

@@ -143,6 +143,9 @@
       el.type !== "submit" && el.autocomplete !== "one-time-code" && !el.hasAttribute("data-no-draft");
   }
 
+  // The same form in the other language has the same key: /ru/… and /kk/… share it.
+  function draftKey(form) { return (form.getAttribute("action") || "").replace(/^\/(ru|kk)\//, "/"); }
+
   function drafts() {
     try { return JSON.parse(sessionStorage.getItem(DRAFTS) || "{}"); } catch (err) { return {}; }
   }
@@ -154,14 +157,14 @@
       if (el.type === "checkbox" || el.type === "radio") { if (el.checked) { values[el.name + "=" + el.value] = true; } }
       else if (el.value) { values[el.name] = el.value; }
     });
-    all[form.getAttribute("action")] = values;
+    all[draftKey(form)] = values;
     try { sessionStorage.setItem(DRAFTS, JSON.stringify(all)); } catch (err) { /* storage full or off */ }
   }
 
   function restoreDrafts() {
     var all = drafts();
     document.querySelectorAll("form[action]").forEach(function (form) {
-      var values = all[form.getAttribute("action")];
+      var values = all[draftKey(form)];
       if (!values) { return; }
       Array.prototype.forEach.call(form.elements, function (el) {
         if (!draftable(el)) { return; }
@@ -176,7 +179,7 @@
   document.addEventListener("change", function (e) { if (e.target.form && draftable(e.target)) { saveDraft(e.target.form); } });
   document.addEventListener("submit", function (e) {
     var all = drafts();
-    delete all[e.target.getAttribute("action")];
+    delete all[draftKey(e.target)];
     try { sessionStorage.setItem(DRAFTS, JSON.stringify(all)); } catch (err) { /* nothing kept */ }
   });
 
