@@ -16,6 +16,7 @@ from ..db import get_db
 from ..extensions import forms_limit, limiter, only_posts
 from ..models import Cabinet, CabinetEvent, Citizen
 from ..services import binding
+from ..services.clock import seconds_until
 from ..services.phone import mask
 from .qr import qr_svg
 
@@ -30,7 +31,7 @@ def _binding(cabinet: Cabinet) -> dict[str, Any]:
         return {"app_bound": True, "secret": None, "qr": None}
     secret = binding.for_cabinet(get_db(), cabinet.phone, now(), current_app.config["SECRET_KEY"].encode())
     return {"app_bound": False, "secret": secret, "qr": qr_svg(secret.qr_payload),
-            "seconds_left": max(1, int((secret.expires_at - now()).total_seconds()))}
+            "seconds_left": max(1, seconds_until(secret.expires_at, now()))}
 
 
 @bp.get("/")

@@ -57,8 +57,13 @@
   document.addEventListener("htmx:afterSwap", function (e) {
     var t = e.detail.target;
     if (t && t.classList && t.classList.contains("field-error")) { syncField(t); }
-    startCountdowns(t);
-    wireButtons(t);
+  });
+
+  // New content (a swapped-in block, even one that replaced its target) gets its
+  // countdowns and buttons too.
+  document.addEventListener("htmx:load", function (e) {
+    startCountdowns(e.detail.elt);
+    wireButtons(e.detail.elt);
   });
 
   // Ticking a box or choosing a radio answers its own error at once.
