@@ -1,10 +1,13 @@
-"""The app as served in production, plus a bare "hello" endpoint in the same process:
-the baseline the benchmark compares every real endpoint with."""
-from webapp import create_app
+"""The baseline of `make bench`: a bare Flask app with one route and nothing else.
 
-app = create_app()
+Served by its own gunicorn (2 workers) in the same run as the product, so every ratio
+the bench prints is "the product's endpoint / what Flask + gunicorn cost at all".
+"""
+from flask import Flask
+
+app = Flask(__name__)
 
 
-@app.get("/bench/hello")
+@app.get("/")
 def hello() -> str:
     return "hello"
