@@ -93,6 +93,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_MIN_SIZE": 300,
+    # Pages are no-store and static files answer conditional requests themselves.
+    "COMPRESS_EVALUATE_CONDITIONAL_REQUEST": False,
     "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "text/javascript",
                            "image/svg+xml", "application/manifest+json", "application/json"],
     "SEND_FILE_MAX_AGE_DEFAULT": 3600,

@@ -94,9 +94,13 @@ def init_app(app: Flask) -> None:
             if prefix in app.config["LANGUAGES"]:
                 g.lang = prefix
 
+    localized: set[str] = set()  # the endpoints under /<lang>, read once the URL map is complete
+
     @app.url_defaults
     def _push_lang(endpoint: str, values: dict[str, Any]) -> None:
-        if "lang" not in values and app.url_map.is_endpoint_expecting(endpoint, "lang"):
+        if not localized:
+            localized.update(rule.endpoint for rule in app.url_map.iter_rules() if "lang" in rule.arguments)
+        if "lang" not in values and endpoint in localized:
             values["lang"] = current_lang()
 
     @app.after_request
@@ -116,7 +120,7 @@ def init_app(app: Flask) -> None:
             "other_lang": other,
             "other_lang_name": LANG_NAMES[other],
             "switch_url": switch_url,
-            "server_time": reference_time(now()),
+            "server_time": lambda: reference_time(now()),  # read only by pages that show it
             "site_city": app.config["SITE_CITY"],
             "duration": duration,
             "error_title": error_title,

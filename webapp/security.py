@@ -38,20 +38,25 @@ def init_app(app: Flask) -> None:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
+    document = [("Content-Security-Policy", CSP),
+                ("Referrer-Policy", "strict-origin-when-cross-origin"),
+                ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+                ("Cross-Origin-Opener-Policy", "same-origin"),
+                ("X-Frame-Options", "DENY")]
+    if app.config.get("PRODUCTION"):
+        document.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+
     @app.after_request
     def _headers(response: Response) -> Response:
         h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
         h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        h.setdefault("X-Frame-Options", "DENY")
-        if app.config.get("PRODUCTION"):
-            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.method == "POST" or response.mimetype in ("text/html", "application/json"):
             # Pages carry personal data or codes: never kept by browsers or proxies.
             h.setdefault("Cache-Control", "no-store")
+        if request.htmx:  # type: ignore[attr-defined]
+            return response  # a piece swapped into a page: the page's own headers govern it
+        for name, value in document:
+            h.setdefault(name, value)
         if response.mimetype == "text/html":
             response.vary.add("HX-Request")
         return response

@@ -1,11 +1,12 @@
 """htmx inline validation: pure functions of what was sent (no session, no database).
 
-Each answers with the markup the full page uses for the same message (a macro
-both render), from the same service rule the full-page POST applies.
+Each answers with the markup the full page uses for the same message: the page's
+own macro, called directly (no page context is needed for a piece of a field),
+from the same service rule the full-page POST applies.
 """
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, get_template_attribute, request
 from flask.typing import ResponseReturnValue
 
 from .. import messages
@@ -32,13 +33,13 @@ def iin_message() -> ResponseReturnValue:
     """The message under any IIN field (htmx names the field that asked)."""
     name = request.htmx.trigger_name if request.htmx.trigger_name in IIN_FIELDS else "iin"  # type: ignore[attr-defined]
     error = iin.inline_error(_value(name), typing=_typing(), optional=name in OPTIONAL)
-    return render_template("fragments/message.html", message=messages.iin_error(error))
+    return _message(messages.iin_error(error))
 
 
 @bp.post("/phone")
 def phone_message() -> ResponseReturnValue:
     error = phone.inline_error(_value("phone"), typing=_typing())
-    return render_template("fragments/message.html", message=messages.phone_error(error))
+    return _message(messages.phone_error(error))
 
 
 @bp.post("/password")
@@ -49,4 +50,8 @@ def password_rules() -> ResponseReturnValue:
     typed_phone, phone_error = phone.normalise(_value("phone"))
     check = passwords.check(_value("password", passwords.MAX_LENGTH + 64),
                             iin=None if iin_error else typed_iin, phone=None if phone_error else typed_phone)
-    return render_template("fragments/checklist.html", check=check)
+    return get_template_attribute("macros/forms.html", "password_checklist")(check, oob=True)
+
+
+def _message(message: str | None) -> ResponseReturnValue:
+    return get_template_attribute("macros/forms.html", "error_text")(message)
