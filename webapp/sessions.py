@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask, Request, Response, current_app, session
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from .clock import now
@@ -50,6 +50,7 @@ class ServerSession(SessionMixin):
         self.modified = False
         self.accessed = False
         self.new_id = False       # a new id at the next save (privilege changed)
+        self.written = False      # written in this request: its expiry is fresh
 
     # -- the mapping --
     def _rows(self) -> dict[str, Any]:
@@ -115,10 +116,15 @@ def _write(s: ServerSession) -> None:
         db.execute(delete(WebSession).where(WebSession.id_hash == _hash(s.sid)))
         s.sid = None
     if data:
+        expires = now() + _lifetime()
         if s.sid is None:
             s.sid = secrets.token_urlsafe(32)
-        db.merge(WebSession(id_hash=_hash(s.sid), data=dict(data), expires_at=now() + _lifetime()))
+            db.add(WebSession(id_hash=_hash(s.sid), data=dict(data), expires_at=expires))
+        else:
+            db.execute(update(WebSession).where(WebSession.id_hash == _hash(s.sid))
+                       .values(data=dict(data), expires_at=expires))
     s.new_id = False
+    s.written = True
     s._loaded = dict(data)
 
 
@@ -158,7 +164,7 @@ class DatabaseSessionInterface(SessionInterface):
                 get_db().rollback()
                 log.warning("session store unavailable; session not saved")
                 return
-        elif session.sid and session._data:
+        elif session.sid and session._data and not session.written:
             self._keep_alive(session)
         if not session.modified and session.opened_sid == session.sid:
             return

@@ -35,9 +35,7 @@ def password_limits(deps: Deps, iin: str, cabinet_id: int | None) -> list[tuple[
 
 def forget_failures(deps: Deps, cabinet: Cabinet) -> None:
     """A success reopens the IIN for everyone and clears this browser's own count."""
-    limits.clear(deps.db, WRONG_IIN, cabinet.iin)
-    for limit, key in password_limits(deps, cabinet.iin, cabinet.id)[1:]:
-        limits.clear(deps.db, limit, key)
+    limits.clear_all(deps.db, [(WRONG_IIN, cabinet.iin), *password_limits(deps, cabinet.iin, cabinet.id)[1:]])
 
 
 def find(db: Session, iin: str) -> Cabinet | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Counter
@@ -103,7 +103,13 @@ def release_all(db: Session, taken: list[Taken]) -> None:
 
 
 def clear(db: Session, limit: Limit, key: str) -> None:
-    db.execute(delete(Counter).where(Counter.kind == limit.kind, Counter.key == key))
+    clear_all(db, [(limit, key)])
+
+
+def clear_all(db: Session, wanted: list[tuple[Limit, str]]) -> None:
+    """Forget these counts (one statement)."""
+    db.execute(delete(Counter).where(or_(*(and_(Counter.kind == limit.kind, Counter.key == key)
+                                           for limit, key in wanted))))
 
 
 def wait(db: Session, limit: Limit, key: str, now: datetime) -> timedelta | None:
