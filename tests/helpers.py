@@ -233,21 +233,21 @@ def outbox(app: Flask, phone: str) -> list[Notification]:
                                .order_by(Notification.id.desc())))
 
 
-def latest_code(app: Flask, phone: str) -> str:
-    """What the parent reads in the app: the newest code sent to that phone."""
+def latest_secret(app: Flask, phone: str, channel: str, kind: str) -> str:
+    """What the parent reads on the phone: the newest code (app) or one-time password (SMS)."""
     for n in outbox(app, phone):
-        if n.channel == "app" and n.kind == "code":
+        if n.channel == channel and n.kind == kind:
             assert n.code
             return n.code
-    raise AssertionError(f"no code was sent to {phone}")
+    raise AssertionError(f"nothing of {channel}:{kind} was sent to {phone}")
+
+
+def latest_code(app: Flask, phone: str) -> str:
+    return latest_secret(app, phone, "app", "code")
 
 
 def latest_sms_otp(app: Flask, phone: str) -> str:
-    for n in outbox(app, phone):
-        if n.channel == "sms" and n.kind == "binding_otp":
-            assert n.code
-            return n.code
-    raise AssertionError(f"no binding SMS was sent to {phone}")
+    return latest_secret(app, phone, "sms", "binding_otp")
 
 
 def kinds(app: Flask, phone: str) -> list[str]:

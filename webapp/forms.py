@@ -1,6 +1,7 @@
 """Flask-WTF forms: WTForms' own validators where they fit; the rest call a service rule."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -27,30 +28,23 @@ def _text(value: Any) -> Any:
     return value[:SHORT].strip() if isinstance(value, str) else value
 
 
-class IinRule:
-    """IIN: empty, not 12 digits, bad date, bad check digit (services/iin.py)."""
+class ServiceRule:
+    """A validator that applies one rule of services/: `check(value) -> (cleaned, error)`;
+    the error is worded by `words` (messages.py), the cleaned value replaces the typed one."""
+
+    def __init__(self, check: Callable[[Any], tuple[Any, Any]], words: Callable[[Any], Any]) -> None:
+        self.check, self.words = check, words
 
     def __call__(self, _form: Any, field: Field) -> None:
-        cleaned, error = iin.validate(field.data)
+        cleaned, error = self.check(field.data)
         if error:
-            raise ValidationError(messages.iin_error(error))
+            raise ValidationError(str(self.words(error)))
         field.data = cleaned
 
 
-class PhoneRule:
-    def __call__(self, _form: Any, field: Field) -> None:
-        normalised, error = phone.normalise(field.data)
-        if error:
-            raise ValidationError(messages.phone_error(error))
-        field.data = normalised
-
-
-class CodeRule:
-    def __call__(self, _form: Any, field: Field) -> None:
-        cleaned, error = codes.clean(field.data)
-        if error:
-            raise ValidationError(str(messages.CODE_FORMAT[error]))
-        field.data = cleaned
+IIN_RULE = ServiceRule(iin.validate, messages.iin_error)
+PHONE_RULE = ServiceRule(phone.normalise, messages.phone_error)
+CODE_RULE = ServiceRule(codes.clean, messages.CODE_FORMAT.__getitem__)
 
 
 class Form(FlaskForm):
@@ -80,7 +74,7 @@ class Form(FlaskForm):
 
 
 class LoginForm(Form):
-    iin = StringField(_l("Введите ИИН"), filters=[_text], validators=[IinRule()])
+    iin = StringField(_l("Введите ИИН"), filters=[_text], validators=[IIN_RULE])
     agree_terms = BooleanField(validators=[InputRequired(messages.AGREE_TERMS)])
     agree_contacts = BooleanField(validators=[InputRequired(messages.AGREE_CONTACTS)])
     # The consents' messages name what they are about: their lines need no prefix.
@@ -94,13 +88,13 @@ class PasswordForm(Form):
 
 
 class IinForm(Form):
-    iin = StringField(_l("Введите ИИН"), filters=[_text], validators=[IinRule()])
+    iin = StringField(_l("Введите ИИН"), filters=[_text], validators=[IIN_RULE])
     names = {"iin": _l("ИИН")}
 
 
 class CodeForm(Form):
     code = StringField(_l("Введите код подтверждения из уведомления"), filters=[_text],
-                       validators=[CodeRule()])
+                       validators=[CODE_RULE])
     names = {"code": _l("Код подтверждения")}
 
 
@@ -121,12 +115,12 @@ STATUS_CHOICES = [("attends", _l("Ходит в детский сад")), ("queu
 class AnswersForm(Form):
     """Re-registration Шаг 1: the questions about the child."""
 
-    child_iin = StringField(_l("ИИН ребенка"), filters=[_text], validators=[IinRule()])
+    child_iin = StringField(_l("ИИН ребенка"), filters=[_text], validators=[IIN_RULE])
     certificate = StringField(_l("Номер свидетельства о рождении"), filters=[_text],
                               validators=[InputRequired(messages.REQUIRED_CERTIFICATE)])
-    parent1_iin = StringField(_l("Введите ИИН мамы/папы"), filters=[_text], validators=[IinRule()])
+    parent1_iin = StringField(_l("Введите ИИН мамы/папы"), filters=[_text], validators=[IIN_RULE])
     parent2_iin = StringField(_l("Введите ИИН мамы/папы (второй родитель)"), filters=[_text],
-                              validators=[Optional(), IinRule()])
+                              validators=[Optional(), IIN_RULE])
     # Any value other than the two choices is refused with our words, not WTForms'.
     status = RadioField(_l("Ребенок состоит в очереди или ходит в детский сад?"),
                         choices=[SelectChoice(value, label) for value, label in STATUS_CHOICES],
@@ -141,11 +135,11 @@ class AnswersForm(Form):
 class ApplicantForm(Form):
     """Re-registration Шаг 2, part (a)."""
 
-    applicant_iin = StringField(_l("Ваш ИИН"), filters=[_text], validators=[IinRule()])
-    phone = StringField(_l("Введите номер телефона"), filters=[_text], validators=[PhoneRule()])
+    applicant_iin = StringField(_l("Ваш ИИН"), filters=[_text], validators=[IIN_RULE])
+    phone = StringField(_l("Введите номер телефона"), filters=[_text], validators=[PHONE_RULE])
     names = {"applicant_iin": _l("Ваш ИИН"), "phone": _l("Номер телефона")}
 
 
 class ReregCodeForm(CodeForm):
     code = StringField(_l("Введите код подтверждения из приложения"), filters=[_text],
-                       validators=[CodeRule()])
+                       validators=[CODE_RULE])

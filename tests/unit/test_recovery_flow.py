@@ -7,8 +7,9 @@ import pytest
 
 from webapp.models import Cabinet
 from webapp.services import codes, passwords
-from webapp.services.recovery import (ConfirmationExpired, Confirmed, NotBoundYet, PasswordRefused,
-                                      PasswordSet, Recovery, RecoveryState, Started, Step, TooManyStarts)
+from webapp.services.accounts import ConfirmationExpired, PasswordRefused
+from webapp.services.recovery import (Confirmed, NotBoundYet, PasswordSet, Recovery, RecoveryState, Started, Step,
+                                      TooManyStarts)
 
 IIN, PHONE = "900515401230", "+77057546868"
 

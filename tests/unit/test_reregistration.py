@@ -184,7 +184,7 @@ def test_an_applicant_with_a_cabinet_gets_the_children_in_it(world, make_deps, n
 def test_finish_needs_a_confirmed_code(world, make_deps) -> None:
     state = passed(make_deps)
     assert isinstance(Reregistration(make_deps()).finish(state, "Amina!Kezek2026"),
-                      reregistration.ConfirmationExpired)
+                      accounts.ConfirmationExpired)
 
 
 def test_weak_password_or_one_with_the_applicants_phone_is_refused(world, make_deps, notifier) -> None:
@@ -192,5 +192,5 @@ def test_weak_password_or_one_with_the_applicants_phone_is_refused(world, make_d
     flow = Reregistration(make_deps())
     flow.applicant(state, MOTHER, MOTHER_PHONE)
     flow.confirm(state, notifier.last("code"))
-    assert isinstance(flow.finish(state, "Aa!x7759876543"), reregistration.PasswordRefused)
-    assert isinstance(flow.finish(state, "short"), reregistration.PasswordRefused)
+    assert isinstance(flow.finish(state, "Aa!x7759876543"), accounts.PasswordRefused)
+    assert isinstance(flow.finish(state, "short"), accounts.PasswordRefused)

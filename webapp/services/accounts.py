@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import re
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Cabinet
-from . import limits, passwords
+from . import codes, limits, passwords
 from .audit import audit, feed
 from .context import Deps
 from .gateways import tell
@@ -40,6 +41,39 @@ def forget_failures(deps: Deps, cabinet: Cabinet) -> None:
 
 def find(db: Session, iin: str) -> Cabinet | None:
     return db.scalar(select(Cabinet).where(Cabinet.iin == iin))
+
+
+@dataclass(frozen=True)
+class ConfirmationExpired:
+    """The code was confirmed more than 30 minutes ago (or never): a new code is needed."""
+
+
+@dataclass(frozen=True)
+class PasswordRefused:
+    check: passwords.Check
+
+
+@dataclass(frozen=True)
+class AlreadyDone:
+    """A second submit of the same confirmed change (a double click): nothing more to do."""
+
+
+NotYet = ConfirmationExpired | PasswordRefused | AlreadyDone
+
+
+def confirmed_password(deps: Deps, *, confirmed_until: datetime | None, nonce: str, password: str,
+                       iin: str, phone: str) -> NotYet | None:
+    """May this session set `password` now? None when it may: a code proved the phone
+    less than 30 minutes ago, the password meets every rule (the IIN and phone are
+    proved, so they are compared), and this confirmation was not used already."""
+    if confirmed_until is None or deps.now >= confirmed_until:
+        return ConfirmationExpired()
+    check = passwords.check(password, iin=iin, phone=phone)
+    if not check.ok:
+        return PasswordRefused(check)
+    if not codes.spend_confirmation(deps, nonce):
+        return AlreadyDone()
+    return None
 
 
 def set_password(deps: Deps, cabinet: Cabinet, password: str, *, kind: str) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..models import Cabinet
-from . import accounts, binding, codes, limits, passwords
+from . import accounts, binding, codes, limits
 from .audit import audit
 from .context import Deps
 from .limits import Limit
@@ -52,9 +52,6 @@ class RecoveryState(FlowState):
     sms_sent: bool = False     # case 2: the binding password went by SMS
     confirmed_until: datetime | None = None
 
-    def confirmed(self, now: datetime) -> bool:
-        return self.confirmed_until is not None and now < self.confirmed_until
-
 
 @dataclass(frozen=True)
 class TooManyStarts:
@@ -76,21 +73,6 @@ class NotBoundYet:
 @dataclass(frozen=True)
 class Confirmed:
     cabinet_id: int
-
-
-@dataclass(frozen=True)
-class ConfirmationExpired:
-    pass
-
-
-@dataclass(frozen=True)
-class AlreadyDone:
-    """A second submit of the same confirmed change (a double click): nothing more to do."""
-
-
-@dataclass(frozen=True)
-class PasswordRefused:
-    check: passwords.Check
 
 
 @dataclass(frozen=True)
@@ -172,18 +154,17 @@ class Recovery:
         state.confirmed_until = self.deps.now + CONFIRMATION_HOLDS
         return Confirmed(cabinet.id)
 
-    def set_password(self, state: RecoveryState, password: str
-                     ) -> PasswordSet | PasswordRefused | ConfirmationExpired | AlreadyDone:
+    def set_password(self, state: RecoveryState, password: str) -> PasswordSet | accounts.NotYet:
         """The new password; left uncommitted so the parent's new session joins it."""
         cabinet = self._cabinet(state)
-        if cabinet is None or state.step is not Step.PASSWORD or not state.confirmed(self.deps.now):
+        refusal = accounts.confirmed_password(
+            self.deps, confirmed_until=state.confirmed_until if state.step is Step.PASSWORD else None,
+            nonce=state.nonce, password=password, iin=state.iin, phone=cabinet.phone if cabinet else "")
+        if cabinet is None or isinstance(refusal, accounts.ConfirmationExpired):
             state.step, state.confirmed_until = Step.CODE, None
-            return ConfirmationExpired()
-        check = passwords.check(password, iin=cabinet.iin, phone=cabinet.phone)
-        if not check.ok:
-            return PasswordRefused(check)
-        if not codes.spend_confirmation(self.deps, state.nonce):
-            return AlreadyDone()
+            return accounts.ConfirmationExpired()
+        if refusal is not None:
+            return refusal
         first = cabinet.password_hash is None
         accounts.set_password(self.deps, cabinet, password,
                               kind="password_set" if first else "password_changed")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..models import Cabinet, Child
-from . import accounts, binding, codes, limits, passwords
+from . import accounts, binding, codes, limits
 from .audit import audit, feed
 from .context import Deps
 from .gateways import ChildRecord, GatewayUnavailable, tell
@@ -147,21 +147,6 @@ class NeedsApp:
     """The phone has no bound app: part (a) shows the binding steps in place."""
 
 
-@dataclass(frozen=True)
-class ConfirmationExpired:
-    pass
-
-
-@dataclass(frozen=True)
-class AlreadyDone:
-    """A second submit of the same confirmed move (a double click): nothing more to do."""
-
-
-@dataclass(frozen=True)
-class PasswordRefused:
-    check: passwords.Check
-
-
 class Outcome(enum.Enum):
     NEW = "new"        # a new cabinet on the applicant's IIN
     JOINED = "joined"  # the children joined the applicant's own cabinet
@@ -286,20 +271,15 @@ class Reregistration:
             state.confirmed_until = self.deps.now + CONFIRMATION_HOLDS
         return result
 
-    def finish(self, state: ReregState, password: str) -> Done | PasswordRefused | ConfirmationExpired | AlreadyDone:
+    def finish(self, state: ReregState, password: str) -> Done | accounts.NotYet:
         """Part (c), "Переоформить": move the children; left uncommitted so the parent's
         new session joins the same transaction."""
-        now = self.deps.now
-        if (state.part is not Part.PASSWORD or state.confirmed_until is None
-                or now >= state.confirmed_until):
+        refusal = accounts.confirmed_password(
+            self.deps, confirmed_until=state.confirmed_until if state.part is Part.PASSWORD else None,
+            nonce=state.nonce, password=password, iin=state.applicant_iin, phone=state.phone)
+        if isinstance(refusal, accounts.ConfirmationExpired):
             state.change_applicant()
-            return ConfirmationExpired()
-        check = passwords.check(password, iin=state.applicant_iin, phone=state.phone)
-        if not check.ok:
-            return PasswordRefused(check)
-        if not codes.spend_confirmation(self.deps, state.nonce):
-            return AlreadyDone()
-        return self._complete(state, password)
+        return refusal or self._complete(state, password)
 
     def _complete(self, state: ReregState, password: str) -> Done:
         deps, db, now = self.deps, self.deps.db, self.deps.now

@@ -1,7 +1,6 @@
 """Восстановление забытого пароля and Установка пароля: one route per thing a parent does."""
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -13,10 +12,12 @@ from ..context import deps
 from ..db import get_db
 from ..extensions import forms_limit, limiter, only_posts
 from ..forms import CodeForm, IinForm, NewPasswordForm
+from ..services import accounts
 from ..services import recovery as flow
 from ..services.recovery import Recovery, RecoveryState, Step
 from ..services.signin import SignInState
 from .qr import store_qr
+from .steps import at_step
 
 bp = Blueprint("recovery", __name__, url_prefix="/<lang>/cabinet/recovery")
 limiter.limit(forms_limit, exempt_when=only_posts)(bp)
@@ -80,18 +81,7 @@ def start() -> ResponseReturnValue:
 
 
 def _at(*steps: Step) -> Any:
-    """An action of one of these steps; anywhere else the visitor sees the step they are at."""
-    def decorate(view: Any) -> Any:
-        @wraps(view)
-        def wrapped() -> ResponseReturnValue:
-            state = _state()
-            if state is None or state.step not in steps:
-                return redirect(url_for("recovery.page"))
-            return view(state)
-
-        return wrapped
-
-    return decorate
+    return at_step(_state, lambda state: state.step in steps, "recovery.page")
 
 
 @bp.post("/resend")
@@ -154,14 +144,14 @@ def set_password(state: RecoveryState) -> ResponseReturnValue:
     if not form.validate():
         return _show(state, form=form)
     result = Recovery(deps()).set_password(state, form.password.data)
-    if isinstance(result, flow.ConfirmationExpired):
+    if isinstance(result, accounts.ConfirmationExpired):
         flowstate.save(state)
         flash(str(messages.CONFIRMATION_EXPIRED), "error")
         return redirect(url_for("recovery.page"))
-    if isinstance(result, flow.PasswordRefused):
+    if isinstance(result, accounts.PasswordRefused):
         form.add_error("password", messages.password_problem(result.check))
         return _show(state, form=form)
-    if isinstance(result, flow.AlreadyDone):  # a double submit: the first one signs the parent in
+    if isinstance(result, accounts.AlreadyDone):  # a double submit: the first one signs the parent in
         return redirect(url_for("cabinet.home"))
     start_signed_in_session(result.cabinet)
     get_db().commit()  # the new password and the new session, together or not at all

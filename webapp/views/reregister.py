@@ -1,7 +1,6 @@
 """Переоформление Личного кабинета: Шаг 1 (questions) and Шаг 2 in three parts."""
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -13,11 +12,12 @@ from ..context import deps
 from ..db import get_db
 from ..extensions import forms_limit, limiter, only_posts
 from ..forms import STATUS_CHOICES, AnswersForm, ApplicantForm, NewPasswordForm, ReregCodeForm
-from ..services import codes
+from ..services import accounts, codes
 from ..services import reregistration as flow
 from ..services.phone import mask
 from ..services.reregistration import Answers, Part, Reregistration, ReregState
 from .qr import store_qr
+from .steps import at_step
 
 bp = Blueprint("reregister", __name__, url_prefix="/<lang>/cabinet/reregister")
 limiter.limit(forms_limit, exempt_when=only_posts)(bp)
@@ -78,20 +78,8 @@ def answers() -> ResponseReturnValue:
 
 
 def _at(*parts: Part) -> Any:
-    """An action of these parts of Шаг 2 (with a passed Шаг 1 that still holds); anywhere
-    else the visitor sees the part they are at."""
-    def decorate(view: Any) -> Any:
-        @wraps(view)
-        def wrapped() -> ResponseReturnValue:
-            state = _state()
-            if not state.passed(deps().now) or state.part not in parts:
-                flowstate.save(state)
-                return redirect(url_for("reregister.page"))
-            return view(state)
-
-        return wrapped
-
-    return decorate
+    """Шаг 2's actions need a passed Шаг 1 that still holds."""
+    return at_step(_state, lambda state: state.passed(deps().now) and state.part in parts, "reregister.page")
 
 
 @bp.post("/applicant")
@@ -171,13 +159,13 @@ def finish(state: ReregState) -> ResponseReturnValue:
     if not form.validate():
         return _step2(state, form=form)
     result = Reregistration(deps()).finish(state, form.password.data)
-    if isinstance(result, flow.ConfirmationExpired):
+    if isinstance(result, accounts.ConfirmationExpired):
         flowstate.save(state)
         return _step2(state, problem=str(messages.CONFIRMATION_EXPIRED))
-    if isinstance(result, flow.PasswordRefused):
+    if isinstance(result, accounts.PasswordRefused):
         form.add_error("password", messages.password_problem(result.check))
         return _step2(state, form=form)
-    if isinstance(result, flow.AlreadyDone):  # a double submit: the first one signs the parent in
+    if isinstance(result, accounts.AlreadyDone):  # a double submit: the first one signs the parent in
         return redirect(url_for("cabinet.home"))
     start_signed_in_session(result.cabinet)
     get_db().commit()  # the move and the new session, together or not at all
