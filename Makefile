@@ -30,12 +30,13 @@ i18n-update: venv
 		--no-fuzzy-matching --ignore-obsolete
 	$(BIN)/python scripts/i18n_ru.py
 
+# The embedded default: SQLite under instance/, the sandbox on, the demo data loaded.
 db: venv i18n
-	$(FLASK) db-upgrade
-	$(FLASK) sandbox load-demo --if-empty
+	SANDBOX=1 $(FLASK) db-upgrade
+	SANDBOX=1 $(FLASK) sandbox load-demo --if-empty
 
 run: db
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	SANDBOX=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 # Production serving. Set at least SECRET_KEY, DATABASE_URL (PostgreSQL),
 # RATELIMIT_STORAGE_URI (Redis), TRUSTED_HOSTS, TRUSTED_PROXIES and the real gateways

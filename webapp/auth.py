@@ -5,6 +5,7 @@ import ipaddress
 import secrets
 from collections.abc import Callable
 from functools import wraps
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
@@ -13,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
 from . import flowstate
+from .clock import now
 from .db import get_db
 from .flowstate import SignedInState
 from .models import Cabinet
@@ -21,8 +23,8 @@ from .services.context import Client
 from .sessions import persist_now
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
-KNOWN_DEVICE_COOKIE = "ed24_device"
 KNOWN_DEVICE_MAX_AGE = 365 * 24 * 3600
+SIGNED_IN_AT_MOST = timedelta(hours=12)  # however active the session, then sign in again
 KNOWN_CABINETS_MAX = 10
 
 
@@ -46,7 +48,7 @@ def _signer() -> URLSafeSerializer:
 
 def _known_device() -> tuple[str | None, list[int]]:
     """(device id, cabinets) from the signed known-device cookie."""
-    raw = request.cookies.get(KNOWN_DEVICE_COOKIE)
+    raw = request.cookies.get(current_app.config["KNOWN_DEVICE_COOKIE"])
     if not raw or len(raw) > 500:
         return None, []
     try:
@@ -78,7 +80,7 @@ def _set_known_device_cookie(response: Response) -> Response:
     device, cabinets = _known_device()
     cabinets = ([c for c in cabinets if c != cabinet_id] + [cabinet_id])[-KNOWN_CABINETS_MAX:]
     value = _signer().dumps({"d": device or secrets.token_urlsafe(16), "c": cabinets})
-    response.set_cookie(KNOWN_DEVICE_COOKIE, value, max_age=KNOWN_DEVICE_MAX_AGE, httponly=True,
+    response.set_cookie(current_app.config["KNOWN_DEVICE_COOKIE"], value, max_age=KNOWN_DEVICE_MAX_AGE, httponly=True,
                         secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
     return response
 
@@ -88,7 +90,8 @@ def current_cabinet() -> Cabinet | None:
     if "cabinet" not in g:
         state = flowstate.load(SignedInState)
         cabinet = get_db().get(Cabinet, state.cabinet_id) if state else None
-        if cabinet is not None and state is not None and cabinet.session_epoch != state.epoch:
+        if state is not None and (cabinet is None or cabinet.session_epoch != state.epoch or state.since is None
+                                  or now() - state.since > SIGNED_IN_AT_MOST):
             flowstate.clear(SignedInState)
             cabinet = None
         g.cabinet = cabinet
@@ -108,7 +111,7 @@ def login_required(view: F) -> F:
 def start_signed_in_session(cabinet: Cabinet) -> None:
     """A new session id at every sign-in, written with the sign-in itself; the caller commits."""
     session.regenerate()  # type: ignore[attr-defined]
-    flowstate.start_afresh(keep=SignedInState(cabinet.id, cabinet.session_epoch))
+    flowstate.start_afresh(keep=SignedInState(cabinet.id, cabinet.session_epoch, since=now()))
     persist_now()
     remember_device(cabinet.id)
     g.cabinet = cabinet

@@ -6,6 +6,7 @@ the signed-in cabinet is the cabinet id with its session epoch.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from flask import session
@@ -20,6 +21,7 @@ from .services.state import FlowState
 class SignedInState(FlowState):
     cabinet_id: int = 0
     epoch: int = 0
+    since: datetime | None = None  # a session signed in longer ago than auth.SIGNED_IN_AT_MOST ends
 
 
 KEYS: dict[type[FlowState], str] = {

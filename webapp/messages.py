@@ -105,18 +105,21 @@ def checklist_summary(check: Check | None) -> str:
 def signin_refusal(result: signin.Refused | signin.Locked) -> tuple[str, bool]:
     """(message, locked) for a password that did not sign in."""
     if isinstance(result, signin.Locked):
-        return signin_locked(result.wait), True
+        return signin_locked(result), True
     if result.locked_for:
-        return signin_locked(result.locked_for), True
+        return signin_locked(signin.Locked(result.locked_for)), True
     if result.tries_left is not None:
         return _("Неверный ИИН или пароль. Осталось попыток: %(num)d.", num=result.tries_left), False
     return str(WRONG_CREDENTIALS), False
 
 
-def signin_locked(wait: timedelta) -> str:
+def signin_locked(lock: signin.Locked) -> str:
+    if lock.closed:
+        return _("Для этого ИИН было слишком много неудачных попыток входа, и вход по паролю с этого "
+                 "устройства закрыт. Восстановите пароль: после этого вход откроется.")
     return _("Слишком много неудачных попыток входа. Вход с этого устройства временно "
              "заблокирован, попробуйте снова %(when)s. Если вы не помните пароль, восстановите его.",
-             when=duration(wait))
+             when=duration(lock.wait))
 
 
 def code_blocked(wait: timedelta) -> str:

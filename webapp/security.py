@@ -32,7 +32,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    if app.config.get("TRUSTED_PROXIES"):
+    if (app.config.get("TRUSTED_PROXIES") or 0) > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["TRUSTED_PROXIES"]

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Request, Response, current_app, session
+from flask import Flask, Request, Response, current_app, g, session
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, update
@@ -128,6 +128,12 @@ def _write(s: ServerSession) -> None:
     s._loaded = dict(data)
 
 
+def passive() -> None:
+    """This request was made by the page itself (a timer), not the person: it does not keep
+    the session alive."""
+    g.passive = True
+
+
 def persist_now() -> None:
     """Write the session into the current transaction; the view commits both together."""
     assert isinstance(session, ServerSession)
@@ -164,7 +170,7 @@ class DatabaseSessionInterface(SessionInterface):
                 get_db().rollback()
                 log.warning("session store unavailable; session not saved")
                 return
-        elif session.sid and session._data and not session.written:
+        elif session.sid and session._data and not session.written and not g.get("passive"):
             self._keep_alive(session)
         if not session.modified and session.opened_sid == session.sid:
             return

@@ -98,3 +98,32 @@ def test_twenty_recovery_starts_at_once_stop_at_the_address_limit(tmp_path) -> N
     at_once(app, cookie, "/ru/cabinet/recovery/start", {"iin": "850505309997"}, token)
     assert audits(app, "recovery_started") == 7
     app.extensions["db_engine"].dispose()
+
+
+def test_the_cabinets_binding_password_binds_one_handset_even_at_once(shared_app: Flask) -> None:
+    from webapp.models import AppDevice
+
+    owner = Browser(shared_app)
+    owner.sign_in("ru", ERLAN, "Dala#Samal2025")
+    otp = owner.page("/ru/cabinet/").soup.find(id="binding-otp")["data-copy"]
+    handsets = []
+    for _ in range(5):  # five emulated phones, each at the password screen
+        phone = Browser(shared_app)
+        phone.post("/ru/sandbox/app/phone", {"phone": ERLAN_PHONE, "consent": "y"})
+        handsets.append((phone.client.get_cookie("ed24_session").value, phone.token()))
+    start = threading.Barrier(len(handsets))
+
+    def bind(cookie: str, token: str) -> None:
+        client = shared_app.test_client()
+        client.set_cookie("ed24_session", cookie)
+        start.wait()
+        client.post("/ru/sandbox/app/otp", data={"otp": otp, "csrf_token": token})
+
+    threads = [threading.Thread(target=bind, args=handset) for handset in handsets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    with new_session(shared_app) as db:
+        assert len(db.scalars(select(AppDevice).where(AppDevice.phone == ERLAN_PHONE)).all()) == 1
+    assert kinds(shared_app, ERLAN_PHONE).count("sms:app_bound") == 1

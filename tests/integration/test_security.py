@@ -204,7 +204,14 @@ def test_a_foreign_host_is_refused_when_trusted_hosts_are_set() -> None:
     assert app.test_client().get("/ru/", headers={"Host": "cabinet.example.kz"}).status_code == 200
 
 
-def test_redirects_never_carry_the_host_header(web: Browser) -> None:
+def test_a_local_sandbox_answers_only_loopback_host_names(web: Browser) -> None:
+    """A web page cannot reach a developer's sandbox API through DNS rebinding."""
+    assert web.client.get("/sandbox/api/clock", headers={"Host": "rebind.attacker.example:5000"}).status_code == 400
+    assert web.client.get("/sandbox/api/clock", headers={"Host": "127.0.0.1:5000"}).status_code == 200
+
+
+def test_redirects_never_carry_the_host_header() -> None:
+    web = Browser(make_app(TRUSTED_HOSTS=None))  # a deployment that answers any host name
     for response in (web.client.get("/", headers={"Host": "evil.example"}),
                      web.client.get("/ru/cabinet/", headers={"Host": "evil.example"}),
                      web.client.get("/ru/cabinet/login/password", headers={"Host": "evil.example"})):
@@ -229,3 +236,46 @@ def test_ipv6_clients_are_counted_per_64(app) -> None:
     with new_session(app) as db:
         row = db.scalar(select(Counter).where(Counter.kind == "recovery_starts"))
         assert row.key == "2001:db8:1:2::/64" and row.count == 2
+
+
+def test_a_neighbour_behind_the_same_address_cannot_use_up_the_owners_known_device(app) -> None:
+    """The per-address counts are sized for a carrier-grade NAT; the owner's known device
+    counts on its own."""
+    owner = stranger_at(app, "100.64.0.1")
+    owner.sign_in("ru", AIGERIM, AIGERIM_PASSWORD)
+    owner.post("/ru/cabinet/logout")
+    from datetime import date
+
+    from webapp.services.iin import make
+
+    neighbour = stranger_at(app, "100.64.0.1")
+    for n in range(10):
+        unknown = make(date(1985, 5, 5), 3, f"{1000 + 50 * n}")  # IINs nobody has
+        for _ in range(5):
+            neighbour.sign_in("ru", unknown, "Guess!word2026")
+    assert Page(neighbour.get("/ru/cabinet/login/password")).soup.select_one("#locked")
+    assert owner.sign_in("ru", AIGERIM, AIGERIM_PASSWORD).status_code == 302
+
+
+def test_past_the_address_starts_a_cabinet_without_a_password_looks_like_any_other(app) -> None:
+    prober = Browser(make_app(RECOVERY_STARTS_PER_ADDRESS=1))
+    prober.step1("ru", "850505309997")
+    prober.start_recovery("ru", "850505309997")  # the one start of this address
+    dana = prober.step1("ru", DANA)
+    aigerim = prober.step1("ru", AIGERIM)
+    assert dana.status_code == aigerim.status_code == 302 and dana.headers["Location"] == aigerim.headers["Location"]
+
+
+def test_a_recovery_confirmed_before_a_reregistration_cannot_set_the_password(app) -> None:
+    old_phone_holder = Browser(app)
+    old_phone_holder.start_recovery("ru", AIGERIM)
+    old_phone_holder.confirm_code("ru", latest_code(app, AIGERIM_PHONE))
+    # Meanwhile the password is changed (as a re-registration or another recovery would).
+    other = Browser(app)
+    app.extensions["clock"].advance(61)
+    other.start_recovery("ru", AIGERIM)
+    other.confirm_code("ru", latest_code(app, AIGERIM_PHONE))
+    assert other.new_password("ru").status_code == 302
+    late = old_phone_holder.new_password("ru", "Late!Comer20261")
+    assert late.status_code == 302 and late.headers["Location"].endswith("/ru/cabinet/recovery")
+    assert Browser(app).sign_in("ru", AIGERIM, "Late!Comer20261").status_code == 200

@@ -67,3 +67,38 @@ def test_the_known_device_cookie_is_signed_and_per_cabinet(web: Browser) -> None
     assert cookie is not None and cookie.http_only and cookie.max_age and cookie.max_age > 300 * 24 * 3600
     web.client.set_cookie("ed24_device", cookie.value + "x")
     assert web.get("/ru/cabinet/").status_code == 200  # a bad mark is simply no mark
+
+
+def test_a_right_reregistration_code_gives_a_new_session_id(web: Browser) -> None:
+    from tests.helpers import MADINA, MADINA_PHONE
+
+    web.answer_step1("ru")
+    web.post("/ru/cabinet/reregister/applicant", {"applicant_iin": MADINA, "phone": MADINA_PHONE})
+    before = web.client.get_cookie("ed24_session").value
+    web.post("/ru/cabinet/reregister/code", {"code": latest_code(web.app, MADINA_PHONE)})
+    assert web.client.get_cookie("ed24_session").value != before
+    fixated = web.app.test_client()
+    fixated.set_cookie("ed24_session", before)
+    assert fixated.post("/ru/cabinet/reregister/finish", data={
+        "password": "Mine!Forever2026", "password_repeat": "Mine!Forever2026",
+        "csrf_token": web.token()}).status_code in (302, 400)
+    assert fixated.get("/ru/cabinet/").status_code == 302  # the old id moves nothing and signs nobody in
+
+
+def test_a_signed_in_session_ends_after_12_hours_however_active(web: Browser) -> None:
+    web.sign_in("ru", AIGERIM, AIGERIM_PASSWORD)
+    for _ in range(24):  # 11 h 36 min of use
+        web.clock.advance(minutes=29)
+        assert web.get("/ru/cabinet/").status_code == 200
+    web.clock.advance(minutes=25)
+    assert web.get("/ru/cabinet/").status_code == 302
+
+
+def test_the_pages_own_timer_does_not_keep_a_session_alive(web: Browser) -> None:
+    from tests.helpers import ERLAN, ERLAN_PASSWORD
+
+    web.sign_in("ru", ERLAN, ERLAN_PASSWORD)
+    for _ in range(40):
+        web.clock.advance(minutes=1)
+        web.get("/ru/cabinet/binding", headers={"HX-Request": "true"})
+    assert web.get("/ru/cabinet/").status_code == 302

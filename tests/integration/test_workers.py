@@ -48,6 +48,7 @@ def _post(url: str) -> int:
 @needs_redis
 def test_limits_hold_across_two_gunicorn_workers(tmp_path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'workers.sqlite3'}", "SECRET_KEY": "w" * 40,
+           "SANDBOX": "1",
            "RATELIMIT_FORMS": "6 per minute", "PYTHONPATH": str(ROOT)}
     flask = [sys.executable, "-m", "flask", "--app", "webapp"]
     subprocess.run([*flask, "db-upgrade"], env=env, check=True, capture_output=True, cwd=ROOT)

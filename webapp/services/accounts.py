@@ -29,7 +29,7 @@ def wrong_per_address(size: int) -> Limit:
 
 def password_limits(deps: Deps, iin: str, cabinet_id: int | None) -> list[tuple[Limit, str]]:
     client = deps.client
-    return [(wrong_per_address(deps.address_limits.signin_failures), client.address),
+    return [(wrong_per_address(deps.address_limits.signin_failures), client.per_address(cabinet_id)),
             (WRONG_NEAR, client.near(iin, cabinet_id)),
             (WRONG_IIN, client.bucket(iin, cabinet_id))]
 
@@ -86,8 +86,8 @@ def set_password(deps: Deps, cabinet: Cabinet, password: str, *, kind: str) -> N
     cabinet.password_hash = passwords.hash_password(password)
     cabinet.session_epoch += 1
     forget_failures(deps, cabinet)  # the locks of the old password go with it
-    audit(deps.db, kind, deps.now, subject=cabinet.iin, client=deps.client.address)
-    if kind != "reregistered":
+    if kind != "reregistered":  # a re-registration is audited once, with what moved
+        audit(deps.db, kind, deps.now, subject=cabinet.iin, client=deps.client.address)
         feed(deps.db, cabinet.id, kind, deps.now)
         tell(deps.notifier.send, cabinet.phone, "password_changed", {})
 

@@ -46,6 +46,8 @@ QR_PREFIX = "ED24BIND:"
 SMS_WAIT = Limit("bind_sms_wait", 1, SMS_LIFETIME)
 SMS_PER_PHONE = Limit("bind_sms_phone", 5, timedelta(days=1))
 WRONG = Limit("bind_wrong", 5, timedelta(minutes=10), lockout=timedelta(minutes=10))
+# A cabinet secret (one minute's password or token) binds one handset, even in parallel.
+CABINET_USED = Limit("bind_cabinet_used", 1, CABINET_STEP + CABINET_GRACE)
 
 
 def sms_per_address(size: int) -> Limit:
@@ -143,7 +145,7 @@ def send_sms(deps: Deps, phone: str, cabinet_id: int | None) -> SmsSent | TooSoo
     counted = limits.take_all(db, [
         (SMS_WAIT, client.bucket(phone, cabinet_id)),
         (SMS_PER_PHONE, client.bucket(phone, cabinet_id)),
-        (sms_per_address(deps.address_limits.binding_sms), client.address),
+        (sms_per_address(deps.address_limits.binding_sms), client.per_address(cabinet_id)),
     ], now)
     db.commit()  # counted before anything is sent
     if isinstance(counted, limits.Blocked):
@@ -198,26 +200,28 @@ def parse_qr(raw: str) -> tuple[str, str] | None:
     return (phone, token) if phone and token else None
 
 
-def _matches(deps: Deps, phone: str, secret: str) -> BindingSecret | bool:
-    """The SMS secret that matches, True for a cabinet secret, False for none."""
+def _matches(deps: Deps, phone: str, secret: str) -> BindingSecret | int | None:
+    """The SMS secret that matches, the minute of a cabinet secret that matches, or None."""
     db, now = deps.db, deps.now
     qr = parse_qr(secret)
     generation = _generation(db, phone)
     steps = _accepted_steps(now)
     if qr is not None:
         qr_phone, token = qr
-        return qr_phone == phone and any(
-            same(token, _derived(deps.pepper, phone, step, generation)[1]) for step in steps)
+        if qr_phone != phone:
+            return None
+        return next((step for step in steps if same(token, _derived(deps.pepper, phone, step, generation)[1])),
+                    None)
     digits = "".join(secret.split())
     if len(digits) != OTP_DIGITS or not digits.isascii() or not digits.isdigit():
-        return False
+        return None
     wanted = keyed_hash(deps.pepper, "sms-otp", phone, digits)
     for row in db.scalars(select(BindingSecret).where(
             BindingSecret.phone == phone, BindingSecret.ended_at.is_(None),
             BindingSecret.expires_at > now)):
         if same(row.otp_hash, wanted):
             return row
-    return any(same(digits, _derived(deps.pepper, phone, step, generation)[0]) for step in steps)
+    return next((step for step in steps if same(digits, _derived(deps.pepper, phone, step, generation)[0])), None)
 
 
 def bind(deps: Deps, *, phone: str, secret: str, device_key_hash: str) -> Bound | TooSoon | Blocked | Refusal:
@@ -232,11 +236,12 @@ def bind(deps: Deps, *, phone: str, secret: str, device_key_hash: str) -> Bound 
     if isinstance(counted, limits.Blocked):
         return Blocked(counted.wait)
     found = _matches(deps, phone, secret[:200])
-    if isinstance(found, BindingSecret):
-        used = db.execute(update(BindingSecret).where(BindingSecret.id == found.id,
-                                                      BindingSecret.ended_at.is_(None))
-                          .values(ended_at=now)).rowcount
-        found = used == 1
+    if isinstance(found, BindingSecret):  # single use, even for two handsets at once
+        found = db.execute(update(BindingSecret).where(BindingSecret.id == found.id,
+                                                       BindingSecret.ended_at.is_(None))
+                           .values(ended_at=now)).rowcount == 1
+    elif found is not None:
+        found = isinstance(limits.take(db, CABINET_USED, f"{phone}|{found}", now), limits.Taken)
     if not found:
         if counted.left == 0:
             _end_sms_secrets(db, phone, now)  # 5 wrong: that password is dead

@@ -168,7 +168,7 @@ def _latest(deps: Deps, target: Target, nonce: str) -> ConfirmationCode | None:
 def _wrong_limits(deps: Deps, target: Target) -> list[tuple[Limit, str]]:
     client = deps.client
     return [
-        (wrong_per_address(deps.address_limits.code_failures), client.address),
+        (wrong_per_address(deps.address_limits.code_failures), client.per_address(target.cabinet_id)),
         (WRONG_NEAR, client.near(target.subject, target.cabinet_id)),
         (WRONG_SUBJECT, client.bucket(target.subject, target.cabinet_id)),
     ]

@@ -30,6 +30,12 @@ class Client:
         device = self.device_for(cabinet_id)
         return f"{subject}|dev:{device}" if device else subject
 
+    def per_address(self, cabinet_id: int | None) -> str:
+        """The key of a per-client-address count: the address, except that the owner's known
+        device counts on its own (a neighbour behind the same address cannot use it up)."""
+        device = self.device_for(cabinet_id)
+        return f"dev:{device}" if device else self.address
+
     def near(self, subject: str, cabinet_id: int | None) -> str:
         """The key of a per-(subject, client) count: this address, or this known device."""
         device = self.device_for(cabinet_id)

@@ -51,6 +51,7 @@ class RecoveryState(FlowState):
     nonce: str = field(default_factory=_nonce)  # codes work only in this session
     sms_sent: bool = False     # case 2: the binding password went by SMS
     confirmed_until: datetime | None = None
+    confirmed_epoch: int = -1  # the cabinet's session epoch when the code was right
 
 
 @dataclass(frozen=True)
@@ -95,12 +96,12 @@ class Recovery:
     def start(self, iin: str) -> tuple[RecoveryState | None, TooManyStarts | Started]:
         """The visitor asked (a POST): count it, then send the code or show case 2."""
         deps, db = self.deps, self.deps.db
+        cabinet = accounts.find(db, iin)
         counted = limits.take(db, starts_per_address(deps.address_limits.recovery_starts),
-                              deps.client.address, deps.now)
+                              deps.client.per_address(cabinet.id if cabinet else None), deps.now)
         db.commit()
         if isinstance(counted, limits.Blocked):
             return None, TooManyStarts(counted.wait)
-        cabinet = accounts.find(db, iin)
         audit(db, "recovery_started", deps.now, subject=iin, client=deps.client.address,
               found=cabinet is not None)
         if cabinet is None:
@@ -152,13 +153,16 @@ class Recovery:
             return result
         state.step = Step.PASSWORD
         state.confirmed_until = self.deps.now + CONFIRMATION_HOLDS
+        state.confirmed_epoch = cabinet.session_epoch
         return Confirmed(cabinet.id)
 
     def set_password(self, state: RecoveryState, password: str) -> PasswordSet | accounts.NotYet:
         """The new password; left uncommitted so the parent's new session joins it."""
         cabinet = self._cabinet(state)
+        # A password change or a re-registration since the code ends the confirmation.
+        still = state.step is Step.PASSWORD and cabinet is not None and cabinet.session_epoch == state.confirmed_epoch
         refusal = accounts.confirmed_password(
-            self.deps, confirmed_until=state.confirmed_until if state.step is Step.PASSWORD else None,
+            self.deps, confirmed_until=state.confirmed_until if still else None,
             nonce=state.nonce, password=password, iin=state.iin, phone=cabinet.phone if cabinet else "")
         if cabinet is None or isinstance(refusal, accounts.ConfirmationExpired):
             state.step, state.confirmed_until = Step.CODE, None

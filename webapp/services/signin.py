@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from ..models import Cabinet
 from . import limits, passwords
-from .accounts import find, forget_failures, password_limits
+from .accounts import WRONG_IIN, find, forget_failures, password_limits
 from .audit import audit, feed
 from .context import Deps
 from .state import FlowState
@@ -48,6 +48,7 @@ class Refused:
 @dataclass(frozen=True)
 class Locked:
     wait: timedelta
+    closed: bool = False  # the IIN is closed to this browser until the owner succeeds
 
 
 class SignIn:
@@ -58,11 +59,15 @@ class SignIn:
         cabinet = find(self.deps.db, iin)
         return cabinet is not None and cabinet.password_hash is None
 
-    def lock(self, state: SignInState) -> timedelta | None:
+    def lock(self, state: SignInState) -> Locked | None:
         """The lock this browser would meet at step 2 now (shown before it types)."""
         cabinet = find(self.deps.db, state.iin)
         wanted = password_limits(self.deps, state.iin, cabinet.id if cabinet else None)
-        return limits.longest_wait(self.deps.db, wanted, self.deps.now)
+        closed = limits.wait(self.deps.db, *wanted[2], self.deps.now)
+        if closed:
+            return Locked(closed, closed=True)
+        wait = limits.longest_wait(self.deps.db, wanted, self.deps.now)
+        return Locked(wait) if wait else None
 
     def password(self, state: SignInState, password: str, *, device: str) -> SignedIn | Refused | Locked:
         """Check the password; a success is left uncommitted for the new session to join."""
@@ -73,7 +78,7 @@ class SignIn:
         if isinstance(counted, limits.Blocked):
             audit(db, "signin_locked", deps.now, subject=state.iin, client=deps.client.address)
             db.commit()
-            return Locked(counted.wait)
+            return Locked(counted.wait, closed=counted.kind == WRONG_IIN.kind)
         db.commit()  # the try is counted before the password is compared
         # verify_password also runs for an unknown IIN, so the answer takes as long.
         if passwords.verify_password(cabinet.password_hash if cabinet else None, password):

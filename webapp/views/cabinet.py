@@ -15,6 +15,7 @@ from ..context import deps
 from ..db import get_db
 from ..extensions import forms_limit, limiter, only_posts
 from ..models import Cabinet, CabinetEvent, Citizen
+from ..sessions import passive
 from ..services import binding
 from ..services.clock import seconds_until
 from ..services.phone import mask
@@ -54,6 +55,7 @@ def home() -> ResponseReturnValue:
 @login_required
 def binding_secret() -> ResponseReturnValue:
     """The next one-time password and QR, when the shown ones run out (htmx)."""
+    passive()  # a timer asks, not the parent: the session's idle time runs on
     cabinet = current_cabinet()
     assert cabinet is not None
     return render_block("cabinet.html", "binding", cabinet=cabinet, phone=mask(cabinet.phone),

@@ -43,8 +43,11 @@ def submit_iin() -> ResponseReturnValue:
         return render_template("login_step1.html", form=form, next=state.next)
     flowstate.clear(RecoveryState)  # a new IIN: nothing of another person's recovery carries over
     if SignIn(deps()).needs_first_password(state.iin):
-        # Created when the child was queued: the parent sets a first password.
-        return recovery.begin(state.iin)
+        # Created when the child was queued: the parent sets a first password (a counted
+        # start; past this address's starts, step 2 as for any IIN, so nothing is told).
+        started = recovery.begin(state.iin, quiet=True)
+        if started is not None:
+            return started
     return redirect(url_for("login.step2"))
 
 

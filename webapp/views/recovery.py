@@ -46,10 +46,13 @@ def _ask_iin(form: IinForm, problem: str | None = None) -> ResponseReturnValue:
     return render_template("recovery_iin.html", form=form, problem=problem)
 
 
-def begin(iin: str) -> ResponseReturnValue:
-    """Start for this IIN (a counted POST): the code goes, or case 2, or "not found"."""
+def begin(iin: str, *, quiet: bool = False) -> ResponseReturnValue | None:
+    """Start for this IIN (a counted POST): the code goes, or case 2, or "not found".
+    Past this address's starts: the IIN form with the wait, or None when `quiet`."""
     state, outcome = Recovery(deps()).start(iin)
     if isinstance(outcome, flow.TooManyStarts):
+        if quiet:
+            return None
         return _ask_iin(IinForm(formdata=None, data={"iin": iin}), messages.recovery_starts_blocked(outcome))
     assert state is not None
     flowstate.save(state)
@@ -77,7 +80,7 @@ def start() -> ResponseReturnValue:
     form = IinForm()
     if not form.validate():
         return _ask_iin(form)
-    return begin(form.iin.data)
+    return begin(form.iin.data) or redirect(url_for("recovery.page"))
 
 
 def _at(*steps: Step) -> Any:

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import flowstate, messages
-from ..auth import start_signed_in_session
+from ..auth import renew_session_id, start_signed_in_session
 from ..context import deps
 from ..db import get_db
 from ..extensions import forms_limit, limiter, only_posts
@@ -139,6 +139,8 @@ def confirm(state: ReregState) -> ResponseReturnValue:
     if not isinstance(result, codes.Verified):
         form.add_error("code", messages.code_refusal(result))
         return _step2(state, form=form)
+    renew_session_id()  # the session may now move a cabinet: a new id, written with it
+    get_db().commit()
     return redirect(url_for("reregister.page"))
 
 
