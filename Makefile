@@ -76,7 +76,7 @@ bench: venv i18n chromium
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python scripts/bench.py
 
-# Lighthouse 12 (mobile) on sign-in step 1, ru and kk, offline against the local server.
+# Lighthouse 12 (mobile, offline against a local server): every page state, ru and kk.
 audit: venv i18n chromium
 	@test -x .lighthouse/node_modules/.bin/lighthouse || \
 		(mkdir -p .lighthouse && cd .lighthouse && npm install --no-audit --no-fund --silent lighthouse@12)

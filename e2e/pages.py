@@ -23,7 +23,8 @@ def check_a11y(page: Page, state: str) -> None:
 
 def no_horizontal_scroll(page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
-    viewport = page.evaluate("window.innerWidth")
+    # Not innerWidth: on a mobile viewport it grows with content that is too wide.
+    viewport = page.evaluate("document.documentElement.clientWidth")
     assert width <= viewport, f"{page.url}: {width}px wide in a {viewport}px viewport"
 
 

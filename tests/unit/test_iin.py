@@ -64,16 +64,15 @@ def test_clean_only_drops_spaces() -> None:
     assert clean("12-34") == "12-34"
 
 
-@pytest.mark.parametrize("raw, typing, optional, error", [
-    ("90051", True, False, None),                         # still typing digits: nothing yet
-    ("90051", False, False, IinError.NOT_12_DIGITS),      # left the field
-    ("90a", True, False, IinError.NOT_12_DIGITS),         # a letter is wrong at once
-    ("", True, True, None), ("", False, True, None),      # the second parent may be empty
-    ("", False, False, IinError.EMPTY),
-    ("900515401231", True, False, IinError.BAD_CHECK_DIGIT),
-    ("900515401230", True, False, None),
+@pytest.mark.parametrize("raw, typing, error", [
+    ("90051", True, None),                         # still typing digits: nothing yet
+    ("90051", False, IinError.NOT_12_DIGITS),      # left the field
+    ("90a", True, IinError.NOT_12_DIGITS),         # a letter is wrong at once
+    ("", True, None), ("", False, None),           # passing through an empty field is no mistake
+    ("900515401231", True, IinError.BAD_CHECK_DIGIT),
+    ("900515401230", True, None),
 ])
-def test_inline_messages(raw: str, typing: bool, optional: bool, error) -> None:
+def test_inline_messages(raw: str, typing: bool, error) -> None:
     from webapp.services.iin import inline_error
 
-    assert inline_error(raw, typing=typing, optional=optional) is error
+    assert inline_error(raw, typing=typing) is error

@@ -63,11 +63,12 @@ def validate(raw: str | None) -> tuple[str, IinError | None]:
     return value, None
 
 
-def inline_error(raw: str | None, *, typing: bool, optional: bool = False) -> IinError | None:
+def inline_error(raw: str | None, *, typing: bool) -> IinError | None:
     """What to say under the field while the visitor types (`typing`) or on leaving it:
-    nothing yet for fewer than 12 digits being typed, nothing for an empty optional field."""
+    nothing yet for fewer than 12 digits being typed, nothing for an empty field (passing
+    through a field is not a mistake; the form says what is missing when it is sent)."""
     cleaned = clean(raw)
-    if optional and not cleaned:
+    if not cleaned:
         return None
     if typing and len(cleaned) < 12 and set(cleaned) <= ASCII_DIGITS:
         return None

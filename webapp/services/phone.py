@@ -38,8 +38,11 @@ def normalise(raw: str | None) -> tuple[str, PhoneError | None]:
 
 
 def inline_error(raw: str | None, *, typing: bool) -> PhoneError | None:
-    """What to say under the field: nothing while digits are still being typed."""
+    """What to say under the field: nothing while digits are still being typed, nothing for
+    an empty field."""
     value = raw or ""
+    if not value.strip():
+        return None
     digits = sum(ch.isdigit() for ch in value)
     if typing and digits < 11 and not any(ch.isalpha() for ch in value):
         return None

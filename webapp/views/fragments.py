@@ -16,7 +16,6 @@ from ..services import iin, passwords, phone
 bp = Blueprint("fragments", __name__, url_prefix="/<lang>/check")
 limiter.limit(fragments_limit)(bp)
 IIN_FIELDS = frozenset({"iin", "child_iin", "parent1_iin", "parent2_iin", "applicant_iin"})
-OPTIONAL = frozenset({"parent2_iin"})
 
 
 def _typing() -> bool:
@@ -32,7 +31,7 @@ def _value(name: str, limit: int = 64) -> str:
 def iin_message() -> ResponseReturnValue:
     """The message under any IIN field (htmx names the field that asked)."""
     name = request.htmx.trigger_name if request.htmx.trigger_name in IIN_FIELDS else "iin"  # type: ignore[attr-defined]
-    error = iin.inline_error(_value(name), typing=_typing(), optional=name in OPTIONAL)
+    error = iin.inline_error(_value(name), typing=_typing())
     return _message(messages.iin_error(error))
 
 
