@@ -307,7 +307,7 @@ for (const li of lines) {
   const r = state.getBoundingClientRect();
   const says = text.includes(unmet) ? 'unmet' : text.includes(met) ? 'met' : null;
   if (!says) out.push(H.describe(li) + ': its state is not in words');
-  else if (!li.classList.contains(says)) out.push(H.describe(li) + ': says ' + says + ' but is styled ' + li.className);
+  else if (!state.classList.contains(says)) out.push(H.describe(li) + ': says ' + says + ' but is styled ' + state.className);
   if (!H.visible(state) || r.width < 2) out.push(H.describe(li) + ': the state words are not visible');
 }
 return out;
@@ -444,7 +444,7 @@ def check_forced_colors(page: Page, lang: str, state: str) -> list[str]:
             field = page.get_by_label(t(lang, "Придумайте пароль Личного кабинета"), exact=True)
             field.fill("")
             field.press_sequentially("abcDEF12")
-            expect(page.locator(".checklist li.met").first).to_be_visible()
+            expect(page.locator(".checklist .state.met").first).to_be_visible()
             problems += page.evaluate(CHECKLIST_JS, [t(lang, "выполнено"), t(lang, "не выполнено")])
         return problems
     finally:

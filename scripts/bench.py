@@ -279,10 +279,10 @@ class _Assets(html.parser.HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
-        if tag == "link" and set((a.get("rel") or "").split()) & self.RELS and a.get("href"):
-            self.urls.append(a["href"])
-        elif tag in ("script", "img") and a.get("src"):
-            self.urls.append(a["src"])
+        url = a.get("href") if tag == "link" and set((a.get("rel") or "").split()) & self.RELS else \
+            a.get("src") if tag in ("script", "img") else None
+        if url and not url.startswith("data:"):  # inline data is already in the page's bytes
+            self.urls.append(url)
 
 
 def first_visit(server: Server) -> tuple[str, str, str]:

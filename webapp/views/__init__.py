@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 import logging
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ def init_app(app: Flask) -> None:
         example_phone=messages.EXAMPLE_PHONE,
         event_text=messages.event_text,
         accessibility_email=app.config["ACCESSIBILITY_EMAIL"],
+        # 188 bytes inline: one request less for a first visit on a slow network.
+        icon_data_uri="data:image/svg+xml," + quote((STATIC / "icons/icon.svg").read_text(encoding="utf-8")),
     )
 
     @app.after_request

@@ -49,7 +49,7 @@ def password_rules() -> ResponseReturnValue:
     typed_phone, phone_error = phone.normalise(_value("phone"))
     check = passwords.check(_value("password", passwords.MAX_LENGTH + 64),
                             iin=None if iin_error else typed_iin, phone=None if phone_error else typed_phone)
-    return get_template_attribute("macros/forms.html", "password_checklist")(check, oob=True)
+    return get_template_attribute("macros/forms.html", "checklist_update")("password", check)
 
 
 def _message(message: str | None) -> ResponseReturnValue:

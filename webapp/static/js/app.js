@@ -13,12 +13,11 @@
     if (ev && e.detail.verb === "post") { e.detail.parameters.event = ev.type; }
   });
 
-  // A CSRF failure (expired page) on a fragment: say so where the message goes.
+  // A refused check (an expired page, too many requests, the service away): the server's
+  // own words, in the page's language, go where the field's message goes.
   document.addEventListener("htmx:responseError", function (e) {
     var xhr = e.detail.xhr, target = e.detail.target;
-    if (xhr && xhr.status >= 400 && target && target.classList.contains("field-error")) {
-      target.textContent = xhr.status === 400 ? document.body.getAttribute("data-csrf-expired") : xhr.responseText;
-    }
+    if (xhr && target && target.classList.contains("field-error")) { target.textContent = xhr.responseText; }
   });
 
   // The message of a field, without the visually hidden "Ошибка:" prefix.
