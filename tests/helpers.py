@@ -255,5 +255,14 @@ def kinds(app: Flask, phone: str) -> list[str]:
     return [f"{n.channel}:{n.kind}" for n in reversed(outbox(app, phone))]
 
 
+def take_the_database_down(app: Flask) -> None:
+    """Every later request finds the database unreachable (an engine on a missing directory)."""
+    from sqlalchemy.orm import sessionmaker
+
+    down = make_engine("sqlite:////nonexistent-dir/down.sqlite3")
+    app.extensions["db_engine"] = down
+    app.extensions["db_sessionmaker"] = sessionmaker(down)
+
+
 def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"

@@ -55,7 +55,6 @@ class ServerSession(SessionMixin):
     # -- the mapping --
     def _rows(self) -> dict[str, Any]:
         if self._data is None:
-            self._data = {}  # if the store is down, the error page does not ask it again
             self._data = _load(self.sid) if self.sid else {}
             self._loaded = dict(self._data)
             if not self._data:  # expired or gone: this id is not used again
@@ -84,6 +83,12 @@ class ServerSession(SessionMixin):
 
     def __len__(self) -> int:
         return len(self.cookie) + len(self._rows())
+
+    def set_aside(self) -> None:
+        """The store is down: the rest of the request (the error page) sees an empty session
+        and does not ask the store again; the 503 answer keeps the browser's cookie."""
+        if self._data is None:
+            self._data, self._loaded = {}, {}
 
     def regenerate(self) -> None:
         """Against session fixation: the next write uses a new id, the old row dies."""

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from babel.messages.pofile import read_po
 
-from tests.helpers import AIGERIM, DEMO_DATA, ROOT, Browser, Page, make_app, t, tn
+from tests.helpers import (AIGERIM, DEMO_DATA, ROOT, Browser, Page, make_app, t, take_the_database_down,
+                           tn)
 
 PAGES = ["/", "/cabinet/login", "/cabinet/recovery", "/cabinet/recovery/unknown-number",
          "/cabinet/reregister", "/help/bmg", "/help/app", "/agreement", "/accessibility", "/sandbox/app"]
@@ -255,18 +256,14 @@ def test_sandbox_is_404_when_off() -> None:
 
 
 def test_database_down_gives_a_localized_503(lang: str) -> None:
-    from sqlalchemy.orm import sessionmaker
-
-    from webapp.db import make_engine
-
     app = make_app()
     web = Browser(app)
     web.step1(lang, AIGERIM)
-    down = make_engine("sqlite:////nonexistent-dir/down.sqlite3")
-    app.extensions["db_engine"] = down
-    app.extensions["db_sessionmaker"] = sessionmaker(down)
+    take_the_database_down(app)
     for response in (web.get(f"/{lang}/cabinet/login/password"),
                      web.post(f"/{lang}/cabinet/login/password", {"password": "x"}),
+                     # the service asks the database before the session is read
+                     web.post(f"/{lang}/cabinet/recovery/start", {"iin": AIGERIM}),
                      web.get("/healthz"), web.get(f"/{lang}/cabinet/recovery")):
         assert response.status_code == 503
     page = Page(web.get(f"/{lang}/cabinet/recovery"))

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers import (AIGERIM, AIGERIM_PHONE, DEMO_DATA, ERLAN, Browser, Page, make_app, t,
-                           wrong)
+                           take_the_database_down, wrong)
 
 TOKEN = "api-token-for-tests"
 
@@ -124,3 +124,11 @@ def test_the_api_is_404_when_the_sandbox_is_off() -> None:
                    SMS_GATEWAY="webapp.sandbox.gateways:SandboxSms", REGISTRY="webapp.sandbox.gateways:SandboxRegistry")
     assert app.test_client().get("/sandbox/api/clock").status_code == 404
     assert app.test_client().post("/sandbox/api/clock", json={"reset": True}).status_code == 404
+
+
+def test_an_unreachable_database_is_a_json_503_to_retry(sandbox: Flask) -> None:
+    take_the_database_down(sandbox)
+    for response in (api(sandbox).get("/sandbox/api/outbox?phone=87057546868"),
+                     api(sandbox).post("/sandbox/api/reset", json={})):
+        assert response.status_code == 503
+        assert "retry" in response.get_json()["error"]

@@ -7,13 +7,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, request, url_for
+from flask import Flask, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from .. import messages
+from ..sessions import ServerSession
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -108,9 +109,17 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(InterfaceError)
     def _database_down(e: Exception) -> Any:
         log.error("database unavailable: %s", type(e).__name__)
+        _set_session_aside()
         return error_page(503)
 
     @app.errorhandler(Exception)
     def _unexpected(_e: Exception) -> Any:
         log.exception("unexpected error")
+        _set_session_aside()
         return error_page(500)
+
+
+def _set_session_aside() -> None:
+    """An error page must not ask the session store again: it may be what failed."""
+    if isinstance(session, ServerSession):
+        session.set_aside()

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ..clock import now
 from ..db import get_db
@@ -27,6 +28,12 @@ csrf.exempt(bp)
 
 def _error(status: int, message: str, **extra: Any) -> ResponseReturnValue:
     return jsonify(error=message, **extra), status
+
+
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(InterfaceError)
+def _database_down(_e: Exception) -> ResponseReturnValue:
+    return _error(503, "the database is unavailable; retry")
 
 
 @bp.before_request
