@@ -3,9 +3,7 @@ a 360×740 phone, with and without JavaScript. Data and clock are reset through 
 sandbox API before every test, as a team testing a deployed sandbox would."""
 from __future__ import annotations
 
-import json
 import threading
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from werkzeug.serving import make_server
 
+from e2e.sandbox_api import SandboxApi
 from tests.helpers import make_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,33 +36,6 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_context_args, **PHONE}
-
-
-class SandboxApi:
-    """The sandbox's HTTP API, as a test run against a deployed sandbox uses it."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base_url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
-
-    def reset(self) -> None:
-        self._call("POST", "/sandbox/api/reset", {})
-        self._call("POST", "/sandbox/api/clock", {"reset": True})
-
-    def advance(self, seconds: int) -> None:
-        self._call("POST", "/sandbox/api/clock", {"advance_seconds": seconds})
-
-    def outbox(self, phone: str) -> list[dict[str, Any]]:
-        return self._call("GET", "/sandbox/api/outbox?phone=" + urllib.request.quote(phone))["messages"]
-
-    def code(self, phone: str, channel: str = "app") -> str:
-        return next(m["code"] for m in self.outbox(phone) if m["channel"] == channel and m["code"])
 
 
 @pytest.fixture(scope="session")

@@ -17,16 +17,14 @@ is reached through the UI again, not from where `visit` left things.
 """
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
+from e2e.sandbox_api import SandboxApi
 from e2e.pages import AppEmulator, Recovery, Reregistration, SignIn, Site
 from tests.helpers import (
     AIGERIM,
@@ -60,7 +58,7 @@ def _landed(page: Page, path: str) -> None:
     expect(page).to_have_url(re.compile(re.escape(path) + r"(\?.*)?$"))
 
 
-def _info(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
+def _info(page: Page, lang: str, sandbox: SandboxApi) -> Iterator[str]:
     site = Site(page, lang)
     site.goto("/")
     expect(site.heading()).to_be_visible()
@@ -89,7 +87,7 @@ def _info(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
     yield "not-found"
 
 
-def _signin(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
+def _signin(page: Page, lang: str, sandbox: SandboxApi) -> Iterator[str]:
     site = SignIn(page, lang).open()
     expect(site.heading()).to_have_text(site.t("Вход в Личный кабинет"))
     yield "signin-step1"
@@ -108,7 +106,7 @@ def _signin(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
     yield "signin-step2-locked"
 
 
-def _recovery(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
+def _recovery(page: Page, lang: str, sandbox: SandboxApi) -> Iterator[str]:
     site = Recovery(page, lang).open()
     expect(site.field("Введите ИИН")).to_be_visible()
     yield "recovery-iin"
@@ -129,14 +127,14 @@ def _recovery(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
     yield "recovery-password"
 
 
-def _recovery_no_cabinet(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
+def _recovery_no_cabinet(page: Page, lang: str, sandbox: SandboxApi) -> Iterator[str]:
     site = Recovery(page, lang)
     site.start(UNKNOWN_IIN)
     site.expect_text("Личный кабинет с этим ИИН не найден")
     yield "recovery-no-cabinet"
 
 
-def _recovery_bind(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
+def _recovery_bind(page: Page, lang: str, sandbox: SandboxApi) -> Iterator[str]:
     site = Recovery(page, lang)
     site.start(ERLAN)
     expect(site.button("Получить одноразовый пароль по SMS")).to_be_visible()
@@ -146,7 +144,7 @@ def _recovery_bind(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
     yield "recovery-bind-sms"
 
 
-def _first_password(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
+def _first_password(page: Page, lang: str, sandbox: SandboxApi) -> Iterator[str]:
     site = SignIn(page, lang).open()
     site.step1(DANA)
     expect(site.heading()).to_have_text(site.t("Установка пароля"))
@@ -154,7 +152,7 @@ def _first_password(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
     yield "first-password"
 
 
-def _reregister(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
+def _reregister(page: Page, lang: str, sandbox: SandboxApi) -> Iterator[str]:
     site = Reregistration(page, lang).open()
     expect(site.field("ИИН ребенка")).to_be_visible()
     yield "rereg-step1"
@@ -177,7 +175,7 @@ def _reregister(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
     yield "rereg-password"
 
 
-def _cabinet_bound(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
+def _cabinet_bound(page: Page, lang: str, sandbox: SandboxApi) -> Iterator[str]:
     site = SignIn(page, lang)
     site.sign_in(AIGERIM, AIGERIM_PASSWORD)
     _landed(page, f"/{lang}/cabinet/")
@@ -185,15 +183,13 @@ def _cabinet_bound(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
     yield "cabinet-bound"
 
 
-def _start_of_a_minute(sandbox: Any) -> None:
+def _start_of_a_minute(sandbox: SandboxApi) -> None:
     """Move the server clock just past a whole minute: the cabinet's binding password
     rotates on whole minutes, so it then has ~58 s to live, whatever the wall clock says."""
-    with urllib.request.urlopen(sandbox.base_url + "/sandbox/api/clock", timeout=10) as response:
-        now = datetime.fromisoformat(json.load(response)["now"])
-    sandbox.advance(int(60 - now.timestamp() % 60) + 1)
+    sandbox.advance(int(60 - sandbox.now().timestamp() % 60) + 1)
 
 
-def _cabinet_binding(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
+def _cabinet_binding(page: Page, lang: str, sandbox: SandboxApi) -> Iterator[str]:
     _start_of_a_minute(sandbox)
     site = SignIn(page, lang)
     site.sign_in(ERLAN, ERLAN_PASSWORD)
@@ -202,7 +198,7 @@ def _cabinet_binding(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
     yield "cabinet-binding"
 
 
-def _app(page: Page, lang: str, sandbox: Any) -> Iterator[str]:
+def _app(page: Page, lang: str, sandbox: SandboxApi) -> Iterator[str]:
     Recovery(page, lang).start(AIGERIM)  # so that the feed has a code in it
     expect(Recovery(page, lang).field("Введите код подтверждения из уведомления")).to_be_visible()
     page.goto(f"/{lang}/sandbox/app")
@@ -242,7 +238,7 @@ def _settle(page: Page) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
-def tour(browser: Browser, base_url: str, lang: str, sandbox: Any, visit: Callable[[str, Page], None], *,
+def tour(browser: Browser, base_url: str, lang: str, sandbox: SandboxApi, visit: Callable[[str, Page], None], *,
          only: Collection[str] | None = None, **context_args: Any) -> dict[str, str]:
     """Pass through every state (or the segments holding `only`) in `lang`, calling
     visit(state, page) at each. A segment that cannot go on is abandoned; its states
@@ -277,7 +273,7 @@ def tour(browser: Browser, base_url: str, lang: str, sandbox: Any, visit: Callab
     return missed
 
 
-def reach(page: Page, lang: str, sandbox: Any, state: str) -> None:
+def reach(page: Page, lang: str, sandbox: SandboxApi, state: str) -> None:
     """Drive `page` (on fresh data) to `state` and stop there."""
     segment = next(s for s in SEGMENTS if state in s.states)
     sandbox.reset()

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import SandboxApi
+from e2e.sandbox_api import SandboxApi
 from e2e.pages import SignIn
 from tests.helpers import AIGERIM, AIGERIM_PASSWORD, ERLAN, ERLAN_PASSWORD
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import SandboxApi
+from e2e.sandbox_api import SandboxApi
 from e2e.pages import AppEmulator, Recovery, SignIn, js_on
 from tests.helpers import AIGERIM, AIGERIM_PHONE, DANA, DANA_PHONE, ERLAN, ERLAN_PHONE
 

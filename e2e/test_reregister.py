@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import SandboxApi
+from e2e.sandbox_api import SandboxApi
 from e2e.pages import AppEmulator, Reregistration
 from tests.helpers import AMINA, AMINA_CERT, ARMAN, ARMAN_PHONE, MADINA, MADINA_PHONE
 

@@ -51,6 +51,7 @@ from tests.helpers import (  # noqa: E402
     UNKNOWN_IIN,
     wrong,
 )
+from e2e.sandbox_api import SandboxApi  # noqa: E402
 from tests.servers import _wait_for, free_port  # noqa: E402
 
 LIGHTHOUSE_DIR = ROOT / ".lighthouse"
@@ -122,27 +123,7 @@ class Visitor:
                 for c in self.jar]
 
 
-class Sandbox:
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return json.load(response)
-
-    def reset(self) -> None:
-        self._call("POST", "/sandbox/api/reset", {})
-        self._call("POST", "/sandbox/api/clock", {"reset": True})
-
-    def code(self, phone: str) -> str:
-        messages = self._call("GET", "/sandbox/api/outbox?phone=" + urllib.parse.quote(phone))["messages"]
-        return next(m["code"] for m in messages if m["channel"] == "app" and m["code"])
-
-
-Prepare = Callable[[Visitor, Sandbox], None]
+Prepare = Callable[[Visitor, SandboxApi], None]
 
 
 @dataclass
@@ -152,7 +133,7 @@ class Page:
     expect: str                         # a CSS selector the page must show, or the run fails
     prepare: Prepare | None = None      # reaches the state over HTTP; the browser gets its cookies
     # then done in the browser (fill / click), and the page it leads to audited as a snapshot
-    submit: list[dict[str, str]] | Callable[[Sandbox], list[dict[str, str]]] = field(default_factory=list)
+    submit: list[dict[str, str]] | Callable[[SandboxApi], list[dict[str, str]]] = field(default_factory=list)
     snapshot: bool = False              # audit the page as loaded, as a snapshot (a 404 page, which
                                         # a Lighthouse navigation refuses to audit)
 
@@ -163,13 +144,13 @@ def _step1(iin: str) -> Prepare:
 
 
 def _sign_in(iin: str, password: str) -> Prepare:
-    def prepare(v: Visitor, s: Sandbox) -> None:
+    def prepare(v: Visitor, s: SandboxApi) -> None:
         _step1(iin)(v, s)
         v.post("/cabinet/login/password", password=password)
     return prepare
 
 
-def _locked(v: Visitor, s: Sandbox) -> None:
+def _locked(v: Visitor, s: SandboxApi) -> None:
     _step1(AIGERIM)(v, s)
     for _ in range(5):
         v.post("/cabinet/login/password", password=WRONG_PASSWORD)
@@ -179,17 +160,17 @@ def _recovery(iin: str) -> Prepare:
     return lambda v, s: (v.get("/cabinet/recovery"), v.post("/cabinet/recovery/start", iin=iin))
 
 
-def _recovery_password(v: Visitor, s: Sandbox) -> None:
+def _recovery_password(v: Visitor, s: SandboxApi) -> None:
     _recovery(AIGERIM)(v, s)
     v.post("/cabinet/recovery/code", code=s.code(AIGERIM_PHONE))
 
 
-def _recovery_sms(v: Visitor, s: Sandbox) -> None:
+def _recovery_sms(v: Visitor, s: SandboxApi) -> None:
     _recovery(ERLAN)(v, s)
     v.post("/cabinet/recovery/sms")
 
 
-def _answers(v: Visitor, s: Sandbox) -> None:
+def _answers(v: Visitor, s: SandboxApi) -> None:
     v.get("/cabinet/reregister")
     v.post("/cabinet/reregister/answers", **AMINA_ANSWERS)
 
@@ -198,18 +179,18 @@ def _applicant(iin: str, phone: str) -> Prepare:
     return lambda v, s: (_answers(v, s), v.post("/cabinet/reregister/applicant", applicant_iin=iin, phone=phone))
 
 
-def _rereg_password(v: Visitor, s: Sandbox) -> None:
+def _rereg_password(v: Visitor, s: SandboxApi) -> None:
     _applicant(MADINA, MADINA_PHONE)(v, s)
     v.post("/cabinet/reregister/code", code=s.code(MADINA_PHONE))
 
 
-def _app_feed(v: Visitor, s: Sandbox) -> None:
+def _app_feed(v: Visitor, s: SandboxApi) -> None:
     _recovery(AIGERIM)(v, s)  # so that the feed has a code in it
     v.get("/sandbox/app")
     v.post("/sandbox/app/open", phone=AIGERIM_PHONE)
 
 
-def _wrong_code(s: Sandbox) -> list[dict[str, str]]:
+def _wrong_code(s: SandboxApi) -> list[dict[str, str]]:
     return [{"fill": "#code", "value": wrong(s.code(AIGERIM_PHONE))},
             {"click": "form[action$='/recovery/code'] button[type=submit]"}]
 
@@ -312,7 +293,7 @@ await browser.close();
 def every_page(base: str) -> list[str]:
     script = LIGHTHOUSE_DIR / "flow-audit.mjs"  # beside node_modules, so its imports resolve
     script.write_text(FLOW_SCRIPT, encoding="utf-8")
-    sandbox = Sandbox(base)
+    sandbox = SandboxApi(base)
     node = subprocess.Popen(["node", str(script), CHROMIUM, json.dumps(CHROME_ARGS)], cwd=LIGHTHOUSE_DIR,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert node.stdin is not None and node.stdout is not None
