@@ -40,6 +40,9 @@ class Cabinet(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # Stored in each signed-in session; bumping it ends every other session.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # Raised by any change of the password, phone, bound app or holder: every code, link
+    # and confirmation issued before dies (sessions end only with session_epoch).
+    security_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
     children: Mapped[list[Child]] = relationship(back_populates="cabinet", order_by="Child.iin")
 
@@ -62,35 +65,79 @@ class Child(Base):
 
 
 class AppDevice(Base):
-    """An ed24.kz app installation, bound to one phone number."""
+    """One binding of the ed24.kz app on a handset to a phone number.
+
+    Each binding is a row of its own with its device token (stored as SHA-256, never
+    readable); a newer binding of the same number ends the older one
+    ("device_replaced"). Rows loaded from sandbox data have no token.
+    """
 
     __tablename__ = "app_devices"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Hash of the emulator's device cookie; null for devices loaded from sandbox data.
+    # The previous release's emulator cookie hash; unused since v3 (dropped with notifications).
     device_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The number this binding holds now; null once it ended.
     phone: Mapped[str | None] = mapped_column(String(12), index=True)
-    # When it was last bound: moving to another number waits 30 days from here.
     bound_at: Mapped[datetime | None]
+    # v3: the app's own id for the handset (the 30-day rule), its name, its token and push token.
+    install_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    push_token: Mapped[str | None] = mapped_column(Text)
+    bound_phone: Mapped[str | None] = mapped_column(String(12))  # kept after the binding ends
+    last_seen_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str | None] = mapped_column(String(20))  # "replaced" | "unbound" | "expired"
 
 
 class Notification(Base):
-    """What a phone received: an app notification or an SMS (the sandbox's outbox).
-
-    In production these go to the real push service and SMS gateway and are not
-    stored; the sandbox keeps them so testers can read codes.
-    """
+    """The previous release's sandbox outbox. Unused since v3 (see OutboxMessage); kept so
+    app servers still on the previous release keep working during a rolling deploy, and
+    dropped by the next release's contract migration."""
 
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(3))  # "app" | "sms"
-    # App notifications go to the app bound to the phone; a device-addressed one
-    # (the number moved to another handset) goes to that handset only.
+    channel: Mapped[str] = mapped_column(String(3))
     phone: Mapped[str | None] = mapped_column(String(12), index=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("app_devices.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text)
     code: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """Every app notification, push and SMS, written in the transaction of what it
+    announces and delivered by the worker (webapp/delivery).
+
+    `text` never holds a secret: a code or link is masked there, and the full text lives
+    only in `sealed` (encrypted with the outbox key) until it is used or expires.
+    The row id is the idempotency key of every delivery attempt ("ed24-<id>").
+    """
+
+    __tablename__ = "outbox_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(4))  # "app" | "sms" | "push"
+    phone: Mapped[str | None] = mapped_column(String(12))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("app_devices.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    lang: Mapped[str] = mapped_column(String(2))
+    text: Mapped[str] = mapped_column(Text)
+    sealed: Mapped[str | None] = mapped_column(Text)
+    sealed_until: Mapped[datetime | None]  # after this the sealed secrets are dead: purged
+    status: Mapped[str] = mapped_column(String(10))  # "queued" | "delivered" | "failed"
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    deliver_by: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    gateway_ref: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_phone", "phone", "channel", "id"))
 
 
 class CabinetEvent(Base):
@@ -106,7 +153,9 @@ class CabinetEvent(Base):
 
 
 class AuditEvent(Base):
-    """Every security-relevant event, for the operators (never codes or passwords)."""
+    """Every security-relevant event, for the operators (never codes or passwords). The
+    subject is a keyed pseudonym of the IIN (or a masked phone); rows older than
+    AUDIT_RETENTION_DAYS are purged."""
 
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -114,7 +163,7 @@ class AuditEvent(Base):
     subject: Mapped[str | None] = mapped_column(String(40))
     client: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Counter(Base):
@@ -143,7 +192,32 @@ class ConfirmationCode(Base):
     expires_at: Mapped[datetime]
     tries: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None]
+    # v3: how it went (app or SMS), the message that carries it, the cabinet's security
+    # epoch when sent, and the per-phone count it was taken from (given back on failure).
+    channel: Mapped[str] = mapped_column(String(4), default="app", server_default="app")
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id", ondelete="SET NULL"))
+    epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    send_bucket: Mapped[str | None] = mapped_column(String(200))
     __table_args__ = (Index("ix_codes_lookup", "purpose", "subject", "requester_hash", "created_at"),)
+
+
+class CodeLink(Base):
+    """The link in a code message (/r/<token>): 60 minutes, once, any browser; only the
+    token's keyed hash is kept. Tied to the cabinet, its phone, the purpose and the
+    cabinet's security epoch."""
+
+    __tablename__ = "code_links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    cabinet_id: Mapped[int] = mapped_column(ForeignKey("cabinets.id", ondelete="CASCADE"), index=True)
+    phone: Mapped[str] = mapped_column(String(12))
+    purpose: Mapped[str] = mapped_column(String(20))
+    epoch: Mapped[int] = mapped_column(Integer)
+    lang: Mapped[str] = mapped_column(String(2))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
 
 
 class BindingSecret(Base):
@@ -172,6 +246,20 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class SandboxNamespace(Base):
+    """A sandbox namespace for one parallel test worker (its data live in a database of
+    their own: a schema on PostgreSQL, a file on SQLite). Kept in the default database."""
+
+    __tablename__ = "sandbox_namespaces"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)
+    # Set when a request queued messages there: the worker looks in that namespace.
+    pending_since: Mapped[datetime | None]
+    # The sandbox JSON it was created with ("reset" returns to it); null: the demo data.
+    seed: Mapped[dict[str, Any] | None]
+
+
 class SandboxSetting(Base):
     """Sandbox-only values every worker must see (the clock's offset)."""
 
@@ -182,6 +270,6 @@ class SandboxSetting(Base):
 
 __all__ = [
     "AppDevice", "AuditEvent", "Base", "BindingSecret", "Cabinet", "CabinetEvent", "Child",
-    "Citizen", "CitizenPhone", "ConfirmationCode", "Counter", "Notification", "SandboxSetting",
-    "WebSession",
+    "Citizen", "CitizenPhone", "CodeLink", "ConfirmationCode", "Counter", "Notification",
+    "OutboxMessage", "SandboxNamespace", "SandboxSetting", "WebSession",
 ]

@@ -1,51 +1,43 @@
-"""Cabinets: finding one, replacing its password, and what a sign-in looks like in the feed."""
+"""Cabinets: finding one, replacing its password, raising its security epoch, and what a
+sign-in looks like in the feed."""
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Cabinet
-from . import codes, limits, passwords
+from . import codes, limits, outbox, passwords
 from .audit import audit, feed
+from .binding import is_bound
 from .context import Deps
-from .gateways import tell
-from .limits import Limit
-
-# Wrong passwords. Per (IIN, client) — this address, or this known device — 5 then a
-# 15-minute wait; per IIN 100 in a row from other browsers (a known device has its
-# own 100), closed until a success; per client address, configurable.
-WRONG_NEAR = Limit("pw_wrong_near", 5, timedelta(minutes=15), lockout=timedelta(minutes=15))
-WRONG_IIN = Limit("pw_wrong_iin", 100, timedelta(days=3650))
-
-
-def wrong_per_address(size: int) -> Limit:
-    return Limit("pw_wrong_client", size, timedelta(minutes=15), lockout=timedelta(minutes=15))
-
-
-def password_limits(deps: Deps, iin: str, cabinet_id: int | None) -> list[tuple[Limit, str]]:
-    client = deps.client
-    return [(wrong_per_address(deps.address_limits.signin_failures), client.per_address(cabinet_id)),
-            (WRONG_NEAR, client.near(iin, cabinet_id)),
-            (WRONG_IIN, client.bucket(iin, cabinet_id))]
-
-
-def forget_failures(deps: Deps, cabinet: Cabinet) -> None:
-    """A success reopens the IIN for everyone and clears this browser's own count."""
-    limits.clear_all(deps.db, [(WRONG_IIN, cabinet.iin), *password_limits(deps, cabinet.iin, cabinet.id)[1:]])
+from .epoch import raise_epoch
 
 
 def find(db: Session, iin: str) -> Cabinet | None:
     return db.scalar(select(Cabinet).where(Cabinet.iin == iin))
 
 
+def password_limits(deps: Deps, iin: str, cabinet_id: int | None) -> list[tuple[limits.Limit, str]]:
+    """Wrong passwords: per client address, per (IIN, client), per IIN in a row (other browsers)."""
+    client, rules = deps.client, deps.limits
+    return [(rules.wrong_passwords_per_address, client.per_address(cabinet_id)),
+            (rules.wrong_passwords_per_iin_and_client, client.near(iin, cabinet_id)),
+            (rules.wrong_passwords_in_a_row_per_iin, client.bucket(iin, cabinet_id))]
+
+
+def forget_failures(deps: Deps, cabinet: Cabinet) -> None:
+    """A success reopens the IIN for everyone and clears this browser's own count."""
+    limits.clear_all(deps.db, [(deps.limits.wrong_passwords_in_a_row_per_iin, cabinet.iin),
+                               *password_limits(deps, cabinet.iin, cabinet.id)[1:]])
+
+
 @dataclass(frozen=True)
 class ConfirmationExpired:
-    """The code was confirmed more than 30 minutes ago (or never): a new code is needed."""
+    """The code was confirmed more than 30 minutes ago (or never), or the cabinet changed since."""
 
 
 @dataclass(frozen=True)
@@ -77,19 +69,23 @@ def confirmed_password(deps: Deps, *, confirmed_until: datetime | None, nonce: s
 
 
 def set_password(deps: Deps, cabinet: Cabinet, password: str, *, kind: str) -> None:
-    """Replace the password and end every session signed in before now (not committed:
-    the caller commits it together with the parent's new session).
+    """Replace the password, end every session signed in before now, and retire every code
+    and link (not committed: the caller commits it with the parent's new session).
 
     `kind` is what happened: "password_set" (first password), "password_changed"
-    (recovery) or "reregistered"; the feed and the app are told.
+    (recovery) or "reregistered"; the feed and the phone are told.
     """
     cabinet.password_hash = passwords.hash_password(password)
     cabinet.session_epoch += 1
+    raise_epoch(deps, cabinet)
     forget_failures(deps, cabinet)  # the locks of the old password go with it
-    if kind != "reregistered":  # a re-registration is audited once, with what moved
-        audit(deps.db, kind, deps.now, subject=cabinet.iin, client=deps.client.address)
-        feed(deps.db, cabinet.id, kind, deps.now)
-        tell(deps.notifier.send, cabinet.phone, "password_changed", {})
+    if kind == "reregistered":  # a re-registration is audited and told once, with what moved
+        return
+    audit(deps, kind, iin=cabinet.iin)
+    feed(deps, cabinet.id, kind)
+    outbox.queue(deps, channel="app", kind=kind, phone=cabinet.phone)
+    if not is_bound(deps.db, cabinet.phone):  # no app to read it: the SIM hears of it
+        outbox.queue(deps, channel="sms", kind=kind, phone=cabinet.phone)
 
 
 _BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("YaBrowser", "Yandex Browser"),

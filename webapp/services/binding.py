@@ -1,17 +1,23 @@
-"""Binding the ed24.kz app to a phone with a 12-digit one-time password or a QR token.
+"""Binding the ed24.kz app to a phone, and the app's device tokens.
 
 Two ways to get a binding secret, and only these (a public page never shows one):
-- the signed-in cabinet shows a password and a QR token that rotate every 60 s
-  (the previous pair is accepted 30 s more). They are derived from the secret
+- the signed-in cabinet shows a 12-digit password and a QR token that rotate every
+  60 s (the previous pair is accepted 30 s more). They are derived from the secret
   key, the phone, the minute and the phone's last binding, so nothing readable is
   stored and a binding retires every earlier pair;
 - an SMS to the phone itself (valid 10 minutes; a new one cancels the previous),
   stored as a keyed hash: receiving it proves the SIM is in the parent's hands.
 
-5 wrong tries per phone per 10 minutes, counted before they are compared, kill
-the phone's SMS password. A device may move to another number once per 30 days.
-Binding tells the parent: an SMS to the number, a Лента событий entry, and a
-message to the handset that held the number before.
+Wrong secrets count per (phone, client address): 5 per 10 minutes, then that
+address waits; a 12-digit secret needs no rule a stranger could use against the
+owner's. A handset may move to another number once per 30 days (the manual's
+courtesy, keyed on the id the app gives; not a security control). Binding tells
+the parent: an SMS to the number, a Лента событий entry, and a message to the
+handset that held the number before; it raises the cabinet's security epoch.
+
+A binding gives the app a device token (256 bits, stored as SHA-256, so rotating
+SECRET_KEY unbinds nobody); a newer binding of the number kills it
+("device_replaced"), and it expires after 180 days unused.
 """
 from __future__ import annotations
 
@@ -23,41 +29,38 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..models import AppDevice, BindingSecret, Cabinet
-from . import limits
+from ..models import AppDevice, BindingSecret, Cabinet, OutboxMessage
+from . import limits, outbox
 from .audit import audit, feed
 from .clock import as_utc
 from .context import Deps
-from .gateways import GatewayUnavailable, tell
-from .limits import Limit
+from .epoch import raise_epoch
 from .phone import mask
-from .secrets_hash import keyed_hash, same
 
 OTP_DIGITS = 12
 CABINET_STEP = timedelta(seconds=60)
 CABINET_GRACE = timedelta(seconds=30)
 SMS_LIFETIME = timedelta(minutes=10)
 SWITCH_EVERY = timedelta(days=30)
+TOKEN_UNUSED_FOR = timedelta(days=180)
+EXPIRED_LOOKBACK = timedelta(hours=24)
 QR_PREFIX = "ED24BIND:"
-
-SMS_WAIT = Limit("bind_sms_wait", 1, SMS_LIFETIME)
-SMS_PER_PHONE = Limit("bind_sms_phone", 5, timedelta(days=1))
-WRONG = Limit("bind_wrong", 5, timedelta(minutes=10), lockout=timedelta(minutes=10))
-# A cabinet secret (one minute's password or token) binds one handset, even in parallel.
-CABINET_USED = Limit("bind_cabinet_used", 1, CABINET_STEP + CABINET_GRACE)
-
-
-def sms_per_address(size: int) -> Limit:
-    return Limit("bind_sms_client", size, timedelta(days=1))
+FEED_PAGE = 50
 
 
 def group(otp: str) -> str:
     """7036 1088 7203: easier to read out and to type."""
     return " ".join(otp[i:i + 4] for i in range(0, len(otp), 4))
 
+
+def is_bound(db: Session, phone: str) -> bool:
+    return db.scalar(select(AppDevice.id).where(AppDevice.phone == phone).limit(1)) is not None
+
+
+# -- the cabinet's rotating password and QR --------------------------------------
 
 @dataclass(frozen=True)
 class Shown:
@@ -66,7 +69,7 @@ class Shown:
     phone: str
     otp: str
     token: str
-    expires_at: datetime
+    rotates_at: datetime
 
     @property
     def grouped(self) -> str:
@@ -76,38 +79,37 @@ class Shown:
     def qr_payload(self) -> str:
         return f"{QR_PREFIX}{self.phone}:{self.token}"
 
-
-def is_bound(db: Session, phone: str) -> bool:
-    return db.scalar(select(AppDevice.id).where(AppDevice.phone == phone).limit(1)) is not None
+    @property
+    def valid_until(self) -> datetime:
+        """A shown password works until the next one has been shown for 30 s."""
+        return self.rotates_at + CABINET_GRACE
 
 
 def _generation(db: Session, phone: str) -> str:
     """Changes at every binding of the phone, so a used cabinet secret dies with it."""
-    last = db.scalar(select(func.max(AppDevice.bound_at)).where(AppDevice.phone == phone))
+    last = db.scalar(select(func.max(AppDevice.bound_at)).where(
+        or_(AppDevice.phone == phone, AppDevice.bound_phone == phone)))
     return as_utc(last).isoformat() if last else "-"
-
-
-def _mac(pepper: bytes, *parts: str) -> bytes:
-    return hmac.new(pepper, "\x1f".join(parts).encode(), hashlib.sha256).digest()
 
 
 def _step(moment: datetime) -> int:
     return int(moment.timestamp() // CABINET_STEP.total_seconds())
 
 
-def _derived(pepper: bytes, phone: str, step: int, generation: str) -> tuple[str, str]:
-    mac = _mac(pepper, "bind-otp", phone, str(step), generation)
-    otp = f"{int.from_bytes(mac[:8], 'big') % 10 ** OTP_DIGITS:0{OTP_DIGITS}d}"
-    token_mac = _mac(pepper, "bind-qr", phone, str(step), generation)
-    token = base64.urlsafe_b64encode(token_mac[:24]).decode().rstrip("=")  # 192 bits
+def _derived(key: bytes, phone: str, step: int, generation: str) -> tuple[str, str]:
+    def mac(label: str) -> bytes:
+        return hmac.new(key, "\x1f".join((label, phone, str(step), generation)).encode(), hashlib.sha256).digest()
+
+    otp = f"{int.from_bytes(mac('bind-otp')[:8], 'big') % 10 ** OTP_DIGITS:0{OTP_DIGITS}d}"
+    token = base64.urlsafe_b64encode(mac("bind-qr")[:24]).decode().rstrip("=")  # 192 bits
     return otp, token
 
 
-def for_cabinet(db: Session, phone: str, now: datetime, pepper: bytes) -> Shown:
-    step = _step(now)
-    otp, token = _derived(pepper, phone, step, _generation(db, phone))
-    ends = datetime.fromtimestamp((step + 1) * CABINET_STEP.total_seconds(), tz=now.tzinfo)
-    return Shown(phone=phone, otp=otp, token=token, expires_at=ends)
+def for_cabinet(deps: Deps, phone: str) -> Shown:
+    step = _step(deps.now)
+    otp, token = _derived(deps.keys.current, phone, step, _generation(deps.db, phone))
+    rotates = datetime.fromtimestamp((step + 1) * CABINET_STEP.total_seconds(), tz=deps.now.tzinfo)
+    return Shown(phone=phone, otp=otp, token=token, rotates_at=rotates)
 
 
 def _accepted_steps(now: datetime) -> list[int]:
@@ -116,51 +118,53 @@ def _accepted_steps(now: datetime) -> list[int]:
     return [step, step - 1] if now - started < CABINET_GRACE else [step]
 
 
+# -- the binding password by SMS ---------------------------------------------------
+
 @dataclass(frozen=True)
 class SmsSent:
     phone: str
 
 
 @dataclass(frozen=True)
-class TooSoon:
-    """An SMS went to this phone less than 10 minutes ago, or the device moved numbers
-    less than 30 days ago."""
+class SmsTooSoon:
+    """An SMS went to this phone less than 10 minutes ago."""
 
     wait: timedelta
 
 
 @dataclass(frozen=True)
-class Blocked:
+class SmsCapped:
+    """Too many binding SMS to this phone, or from this address, today."""
+
     wait: timedelta
 
 
-@dataclass(frozen=True)
-class SendFailed:
-    pass
+SmsOutcome = SmsSent | SmsTooSoon | SmsCapped
 
 
-def send_sms(deps: Deps, phone: str, cabinet_id: int | None) -> SmsSent | TooSoon | Blocked | SendFailed:
-    """A binding one-time password by SMS to `phone` (valid 10 minutes)."""
-    db, now, client = deps.db, deps.now, deps.client
+def send_sms(deps: Deps, phone: str, cabinet_id: int | None) -> SmsOutcome:
+    """A binding one-time password by SMS to `phone` (valid 10 minutes); committed."""
+    db, now, client, rules = deps.db, deps.now, deps.client, deps.limits
     counted = limits.take_all(db, [
-        (SMS_WAIT, client.bucket(phone, cabinet_id)),
-        (SMS_PER_PHONE, client.bucket(phone, cabinet_id)),
-        (sms_per_address(deps.address_limits.binding_sms), client.per_address(cabinet_id)),
+        (rules.binding_sms_wait_per_phone, client.bucket(phone, cabinet_id)),
+        (rules.binding_sms_per_phone, client.bucket(phone, cabinet_id)),
+        (rules.binding_sms_per_address, client.per_address(cabinet_id)),
+        (rules.sms_budget, "all"),
     ], now)
-    db.commit()  # counted before anything is sent
-    if isinstance(counted, limits.Blocked):
-        return TooSoon(counted.wait) if counted.kind == SMS_WAIT.kind else Blocked(counted.wait)
-    otp = f"{secrets.randbelow(10 ** OTP_DIGITS):0{OTP_DIGITS}d}"
-    try:
-        deps.sms.send(phone, "binding_otp", {"otp": group(otp)})
-    except GatewayUnavailable:
-        limits.release_all(db, counted)
+    if isinstance(counted, limits.Refused):
         db.commit()
-        return SendFailed()
+        deps.events.emit("binding_sms_refused", reason=counted.kind)
+        if counted.kind == rules.binding_sms_wait_per_phone.kind:
+            return SmsTooSoon(counted.wait)
+        return SmsCapped(counted.wait)
+    otp = f"{secrets.randbelow(10 ** OTP_DIGITS):0{OTP_DIGITS}d}"
     _end_sms_secrets(db, phone, now)  # a new one cancels the previous
-    db.add(BindingSecret(phone=phone, otp_hash=keyed_hash(deps.pepper, "sms-otp", phone, otp),
+    db.add(BindingSecret(phone=phone, otp_hash=deps.keys.hash("sms-otp", phone, otp),
                          created_at=now, expires_at=now + SMS_LIFETIME))
-    audit(db, "binding_sms_sent", now, subject=mask(phone), client=client.address)
+    outbox.queue(deps, channel="sms", kind="binding_otp", phone=phone,
+                 secret=outbox.Secret(code=group(otp), code_until=now + SMS_LIFETIME),
+                 deliver_by=now + SMS_LIFETIME)
+    audit(deps, "binding_sms_sent", phone=phone)
     db.commit()
     return SmsSent(phone)
 
@@ -170,25 +174,32 @@ def _end_sms_secrets(db: Session, phone: str, now: datetime) -> None:
                .values(ended_at=now))
 
 
-class Refusal(enum.Enum):
-    INVALID = "invalid"  # wrong, expired or used: the app cannot tell which
-
+# -- binding a handset ------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Bound:
-    phone: str
+    token: str           # the device token, shown to the app once
+    device: AppDevice
 
 
-def device_for(db: Session, device_key_hash: str) -> AppDevice | None:
-    return db.scalar(select(AppDevice).where(AppDevice.device_key_hash == device_key_hash))
+@dataclass(frozen=True)
+class SwitchTooSoon:
+    """This handset moved to another number less than 30 days ago."""
+
+    wait: timedelta
 
 
-def switch_wait(device: AppDevice | None, phone: str, now: datetime) -> timedelta | None:
-    """Time left before this device may move to another number, if it must wait."""
-    if device is None or device.phone in (None, phone) or device.bound_at is None:
-        return None
-    left = as_utc(device.bound_at) + SWITCH_EVERY - now
-    return left if left > timedelta(0) else None
+@dataclass(frozen=True)
+class WrongSecretsLocked:
+    wait: timedelta
+
+
+class SecretRefusal(enum.Enum):
+    INVALID = "invalid_otp"   # wrong, used, cancelled, or for another number: one answer for all
+    EXPIRED = "expired_otp"   # it was this number's secret, but its time is over
+
+
+BindOutcome = Bound | SwitchTooSoon | WrongSecretsLocked | SecretRefusal
 
 
 def parse_qr(raw: str) -> tuple[str, str] | None:
@@ -200,76 +211,185 @@ def parse_qr(raw: str) -> tuple[str, str] | None:
     return (phone, token) if phone and token else None
 
 
-def _matches(deps: Deps, phone: str, secret: str) -> BindingSecret | int | None:
-    """The SMS secret that matches, the minute of a cabinet secret that matches, or None."""
+def _cabinet_step(deps: Deps, phone: str, secret: str, steps: list[int], qr: bool) -> int | None:
+    generation = _generation(deps.db, phone)
+    for key in (deps.keys.current, *deps.keys.fallbacks):
+        for step in steps:
+            otp, token = _derived(key, phone, step, generation)
+            if hmac.compare_digest(secret, token if qr else otp):
+                return step
+    return None
+
+
+def _match(deps: Deps, phone: str, secret: str) -> BindingSecret | int | SecretRefusal:
+    """The SMS secret that matches, the minute of a cabinet secret that matches, or a refusal."""
     db, now = deps.db, deps.now
     qr = parse_qr(secret)
-    generation = _generation(db, phone)
-    steps = _accepted_steps(now)
     if qr is not None:
-        qr_phone, token = qr
-        if qr_phone != phone:
-            return None
-        return next((step for step in steps if same(token, _derived(deps.pepper, phone, step, generation)[1])),
-                    None)
+        if qr[0] != phone:
+            return SecretRefusal.INVALID
+        found = _cabinet_step(deps, phone, qr[1], _accepted_steps(now), qr=True)
+        return found if found is not None else SecretRefusal.INVALID
     digits = "".join(secret.split())
     if len(digits) != OTP_DIGITS or not digits.isascii() or not digits.isdigit():
+        return SecretRefusal.INVALID
+    hashes = deps.keys.hashes("sms-otp", phone, digits)
+    rows = list(db.scalars(select(BindingSecret).where(
+        BindingSecret.phone == phone, BindingSecret.otp_hash.in_(hashes),
+        BindingSecret.created_at > now - EXPIRED_LOOKBACK)))
+    live = next((r for r in rows if r.ended_at is None and as_utc(r.expires_at) > now), None)
+    step = _cabinet_step(deps, phone, digits, _accepted_steps(now), qr=False)
+    if live is not None:
+        return live
+    if step is not None:
+        return step
+    recent = [_step(now) - n for n in range(2, 11)]
+    lapsed = any(r.ended_at is None for r in rows) or _cabinet_step(deps, phone, digits, recent, qr=False)
+    return SecretRefusal.EXPIRED if lapsed else SecretRefusal.INVALID
+
+
+def switch_wait(db: Session, install_id: str, phone: str, now: datetime) -> timedelta | None:
+    """Time left before this handset may move to another number, if it must wait."""
+    last = db.scalar(select(AppDevice).where(AppDevice.install_id == install_id)
+                     .order_by(AppDevice.bound_at.desc(), AppDevice.id.desc()).limit(1))
+    if last is None or last.bound_phone in (None, phone) or last.bound_at is None:
         return None
-    wanted = keyed_hash(deps.pepper, "sms-otp", phone, digits)
-    for row in db.scalars(select(BindingSecret).where(
-            BindingSecret.phone == phone, BindingSecret.ended_at.is_(None),
-            BindingSecret.expires_at > now)):
-        if same(row.otp_hash, wanted):
-            return row
-    return next((step for step in steps if same(digits, _derived(deps.pepper, phone, step, generation)[0])), None)
+    left = as_utc(last.bound_at) + SWITCH_EVERY - now
+    return left if left > timedelta(0) else None
 
 
-def bind(deps: Deps, *, phone: str, secret: str, device_key_hash: str) -> Bound | TooSoon | Blocked | Refusal:
-    """Bind this device to `phone` if `secret` is the phone's current binding secret."""
-    db, now = deps.db, deps.now
-    device = device_for(db, device_key_hash)
-    wait = switch_wait(device, phone, now)
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def bind(deps: Deps, *, phone: str, secret: str, install_id: str, name: str,
+         push_token: str | None) -> BindOutcome:
+    """Bind this handset to `phone` if `secret` is the phone's current binding secret; committed."""
+    db, now, rules = deps.db, deps.now, deps.limits
+    wait = switch_wait(db, install_id, phone, now)
     if wait:
-        return TooSoon(wait)
-    counted = limits.take(db, WRONG, phone, now)
+        return SwitchTooSoon(wait)
+    wrong = (rules.wrong_binding_passwords_per_phone_and_address, f"{phone}|addr:{deps.client.address}")
+    counted = limits.take(db, *wrong, now)
     db.commit()  # counted before it is compared
-    if isinstance(counted, limits.Blocked):
-        return Blocked(counted.wait)
-    found = _matches(deps, phone, secret[:200])
+    if isinstance(counted, limits.Refused):
+        deps.events.emit("binding_locked")
+        return WrongSecretsLocked(counted.wait)
+    found = _match(deps, phone, secret[:200])
+    used = False
     if isinstance(found, BindingSecret):  # single use, even for two handsets at once
-        found = db.execute(update(BindingSecret).where(BindingSecret.id == found.id,
-                                                       BindingSecret.ended_at.is_(None))
-                           .values(ended_at=now)).rowcount == 1
-    elif found is not None:
-        found = isinstance(limits.take(db, CABINET_USED, f"{phone}|{found}", now), limits.Taken)
-    if not found:
-        if counted.left == 0:
-            _end_sms_secrets(db, phone, now)  # 5 wrong: that password is dead
-        audit(db, "binding_failed", now, subject=mask(phone), client=deps.client.address)
+        used = db.execute(update(BindingSecret).where(BindingSecret.id == found.id,
+                                                      BindingSecret.ended_at.is_(None))
+                          .values(ended_at=now)).rowcount == 1
+    elif isinstance(found, int):  # one minute's cabinet secret binds one handset
+        used = isinstance(limits.take(db, rules.cabinet_binding_secret_uses, f"{phone}|{found}", now),
+                          limits.Taken)
+    if not used:
+        audit(deps, "binding_failed", phone=phone)
         db.commit()
-        return Refusal.INVALID
-    limits.release(db, WRONG, phone)
-    _bind_device(deps, device, device_key_hash, phone)
+        return found if isinstance(found, SecretRefusal) else SecretRefusal.INVALID
+    limits.release(db, *wrong)
+    token = secrets.token_urlsafe(32)
+    device = _bind_device(deps, phone, install_id=install_id, name=name, push_token=push_token,
+                          token_hash=_token_hash(token))
     db.commit()
-    return Bound(phone)
+    return Bound(token, device)
 
 
-def _bind_device(deps: Deps, device: AppDevice | None, device_key_hash: str, phone: str) -> None:
+def _end(device: AppDevice, now: datetime, reason: str) -> None:
+    device.phone, device.ended_at, device.ended_reason = None, now, reason
+
+
+def _bind_device(deps: Deps, phone: str, *, install_id: str, name: str, push_token: str | None,
+                 token_hash: str) -> AppDevice:
     db, now = deps.db, deps.now
-    # One app per number: a handset bound to it before lets go, and is told so.
-    previous = [d for d in db.scalars(select(AppDevice).where(AppDevice.phone == phone))
-                if device is None or d.id != device.id]
+    # One app per number, one number per handset: earlier bindings of either end here.
+    previous = list(db.scalars(select(AppDevice).where(
+        AppDevice.ended_at.is_(None), or_(AppDevice.phone == phone, AppDevice.install_id == install_id))))
     for old in previous:
-        old.phone = None
-    if device is None:
-        device = AppDevice(device_key_hash=device_key_hash)
-        db.add(device)
-    device.phone = phone
-    device.bound_at = now
+        _end(old, now, "replaced")
+    device = AppDevice(install_id=install_id, name=name[:100], push_token=push_token, token_hash=token_hash,
+                       phone=phone, bound_phone=phone, bound_at=now, last_seen_at=now)
+    db.add(device)
     db.flush()
     for old in previous:
-        tell(deps.notifier.send_to_device, old.id, "number_moved", {"phone": mask(phone)})
-    tell(deps.sms.send, phone, "app_bound", {})
+        if old.bound_phone == phone and old.install_id != install_id:
+            outbox.queue(deps, channel="app", kind="number_moved", device_id=old.id,
+                         params={"phone": mask(phone)})
+    outbox.queue(deps, channel="sms", kind="app_bound", phone=phone)
     for cabinet in db.scalars(select(Cabinet).where(Cabinet.phone == phone)):
-        feed(db, cabinet.id, "app_bound", now, phone=mask(phone))
-    audit(db, "app_bound", now, subject=mask(phone), client=deps.client.address)
+        raise_epoch(deps, cabinet)
+        feed(deps, cabinet.id, "app_bound", phone=mask(phone))
+    audit(deps, "app_bound", phone=phone)
+    return device
+
+
+# -- the app's device token ------------------------------------------------------
+
+class TokenProblem(enum.Enum):
+    UNKNOWN = "invalid_token"
+    REPLACED = "device_replaced"
+    EXPIRED = "token_expired"
+
+
+def authenticate(deps: Deps, token: str) -> AppDevice | TokenProblem:
+    """The device a bearer token belongs to, while its binding lives."""
+    if not token or len(token) > 200:
+        return TokenProblem.UNKNOWN
+    device = deps.db.scalar(select(AppDevice).where(AppDevice.token_hash == _token_hash(token)))
+    if device is None or device.ended_reason == "unbound":
+        return TokenProblem.UNKNOWN
+    if device.ended_reason == "replaced":
+        return TokenProblem.REPLACED
+    seen = as_utc(device.last_seen_at or device.bound_at or deps.now)
+    if device.ended_reason == "expired" or deps.now - seen > TOKEN_UNUSED_FOR:
+        if device.ended_at is None:
+            _end(device, deps.now, "expired")
+            deps.db.commit()
+        return TokenProblem.EXPIRED
+    if deps.now - seen > timedelta(days=1):  # written at most daily: the feed is polled often
+        device.last_seen_at = deps.now
+        deps.db.commit()
+    return device
+
+
+def unbind(deps: Deps, device: AppDevice) -> None:
+    """"ввести другой номер": this handset lets its number go (the 30-day rule still counts)."""
+    phone = device.phone
+    _end(device, deps.now, "unbound")
+    audit(deps, "app_unbound", phone=phone)
+    deps.db.commit()
+
+
+def unbind_phone(deps: Deps, cabinet: Cabinet) -> None:
+    """The cabinet's "Отвязать": the app bound to its phone lets the number go."""
+    for device in deps.db.scalars(select(AppDevice).where(AppDevice.phone == cabinet.phone)):
+        _end(device, deps.now, "unbound")
+    raise_epoch(deps, cabinet)
+    feed(deps, cabinet.id, "app_unbound", phone=mask(cabinet.phone))
+    audit(deps, "app_unbound", phone=cabinet.phone)
+    deps.db.commit()
+
+
+def set_push_token(deps: Deps, device: AppDevice, push_token: str | None) -> None:
+    device.push_token = push_token
+    deps.db.commit()
+
+
+def issue_token(deps: Deps, device: AppDevice) -> str:
+    """A new token for a binding made without one (sandbox data: "pick up the phone")."""
+    token = secrets.token_urlsafe(32)
+    device.token_hash, device.last_seen_at = _token_hash(token), deps.now
+    deps.db.commit()
+    return token
+
+
+def feed_of(deps: Deps, device: AppDevice, after: int = 0, limit: int = FEED_PAGE) -> list[OutboxMessage]:
+    """The device's notifications newer than `after`, newest first: those for its number since
+    it was bound, and those addressed to the handset itself."""
+    mine = [OutboxMessage.device_id == device.id]
+    if device.phone and device.bound_at is not None:
+        mine.append((OutboxMessage.phone == device.phone) & (OutboxMessage.created_at >= device.bound_at))
+    return list(deps.db.scalars(
+        select(OutboxMessage).where(OutboxMessage.channel == "app", OutboxMessage.id > after, or_(*mine))
+        .order_by(OutboxMessage.id.desc()).limit(limit)))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -10,13 +10,20 @@ ALMATY = ZoneInfo("Asia/Almaty")
 
 class Clock(Protocol):
     def now(self) -> datetime:
-        """Current time, timezone-aware UTC."""
+        """Current time of the request's database, timezone-aware UTC."""
+        ...
+
+    def at(self, db: Any) -> datetime:
+        """Current time of this database (the sandbox keeps an offset in each one)."""
         ...
 
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
+
+    def at(self, db: Any) -> datetime:
+        return self.now()
 
 
 class FakeClock:
@@ -26,6 +33,9 @@ class FakeClock:
         self._now = start or datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 
     def now(self) -> datetime:
+        return self._now
+
+    def at(self, db: Any) -> datetime:
         return self._now
 
     def advance(self, seconds: float = 0, **kwargs: float) -> None:

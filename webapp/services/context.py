@@ -1,17 +1,23 @@
-"""What a flow needs from outside: the database, the time, the gateways, who is asking."""
+"""What a flow needs from outside: the database, the time, the registries, the words of
+messages, who is asking, and where events go. Built once per request (webapp/web/deps.py)
+or by a test; services import nothing of Flask."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from .gateways import AppNotifier, Registry, SmsGateway
+from .gateways import Registry
+from .keys import Keys, Pseudonyms
+from .limits import AccountLimits
 
 
 @dataclass(frozen=True)
 class Client:
-    """The browser asking: its address (IPv4, or IPv6 /64) and its known-device mark.
+    """The browser (or app) asking: its address (IPv4, or IPv6 /64) and its known-device mark.
 
     A browser that signed in to a cabinet, or confirmed a code for it, holds a
     signed known-device cookie for that cabinet. Counts per IIN, cabinet or phone
@@ -42,24 +48,57 @@ class Client:
         return f"{subject}|dev:{device}" if device else f"{subject}|addr:{self.address}"
 
 
-@dataclass(frozen=True)
-class AddressLimits:
-    """Per-client-address sizes (configuration): sized for a carrier-grade NAT address."""
+class Words(Protocol):
+    """The parent's language: the words of every message a phone receives."""
 
-    signin_failures: int = 50          # wrong passwords per 15 minutes
-    recovery_starts: int = 20          # recovery / first-password starts per hour
-    code_failures: int = 20            # wrong codes per hour, across all cabinets
-    rereg_failures: int = 30           # wrong re-registration answers per hour
-    binding_sms: int = 10              # binding SMS per day
+    lang: str
+
+    def message(self, channel: str, kind: str, params: Mapping[str, str]) -> str: ...
+
+
+class Events(Protocol):
+    """Where notable events go (a JSON log line and a metric); never a secret in `fields`."""
+
+    def emit(self, name: str, **fields: Any) -> None: ...
+
+
+class NoEvents:
+    def emit(self, name: str, **fields: Any) -> None:
+        pass
+
+
+class Sealer(Protocol):
+    """Encrypts what only the outbox may read (a code, a link) under the outbox key."""
+
+    def seal(self, payload: Mapping[str, str]) -> str: ...
+
+    def open(self, sealed: str) -> dict[str, str] | None: ...
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The settings flows read (configuration), with the embedded defaults."""
+
+    public_origin: str = "http://127.0.0.1:5000"
+    limits: AccountLimits = field(default_factory=AccountLimits)
+    # A message not taken by a gateway within this age has failed (codes: their lifetime).
+    outbox_max_age: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
 class Deps:
     db: Session
     now: datetime
-    pepper: bytes
+    keys: Keys
+    pseudonyms: Pseudonyms
     client: Client
-    notifier: AppNotifier
-    sms: SmsGateway
     registry: Registry
-    address_limits: AddressLimits = field(default_factory=AddressLimits)
+    words: Words
+    sealer: Sealer
+    events: Events = field(default_factory=NoEvents)
+    policy: Policy = field(default_factory=Policy)
+    request_id: str | None = None
+
+    @property
+    def limits(self) -> AccountLimits:
+        return self.policy.limits

@@ -3,10 +3,15 @@
 Шаг 1: the child's IIN, birth certificate, parents and status must all match the
 registry together (one generic refusal; tries are counted before they are
 compared). Шаг 2, three parts: (a) the applicant's IIN (a parent named in Шаг
-1) and a phone registered to that IIN in БМГ, (b) the code sent to that phone's
-app, (c) the new password. On success the children whose certificate names the
-applicant move to the applicant's cabinet (a new one, or the one they have),
-old sessions end and both phones are told.
+1) and a phone registered to that IIN in БМГ, (b) the code sent to that phone
+(its app, or by SMS), (c) the new password. On success the children whose
+certificate names the applicant move to the applicant's cabinet (a new one, or
+the one they have), old sessions end and both phones are told.
+
+Under attack (Шаг 1's answers for a child used up by others), the applicant
+confirms their own phone first (parts (a) and (b)); their answers then count
+per confirmed phone, apart from everyone else's. Part (a)'s "who are you"
+mistakes count apart from Шаг 1's answers (a phone typo costs no answers).
 """
 from __future__ import annotations
 
@@ -17,11 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..models import Cabinet, Child
-from . import accounts, binding, codes, limits
+from . import accounts, binding, codes, limits, outbox
 from .audit import audit, feed
 from .context import Deps
-from .gateways import ChildRecord, GatewayUnavailable, tell
-from .limits import Limit
+from .epoch import raise_epoch
+from .gateways import ChildRecord, RegistryUnavailable
 from .phone import mask
 from .state import FlowState
 
@@ -29,15 +34,8 @@ STATUSES = ("attends", "queue")
 PURPOSE = "reregister"
 STEP1_HOLDS = timedelta(minutes=30)
 CONFIRMATION_HOLDS = timedelta(minutes=30)
-# Wrong answers (Шаг 1, and Шаг 2's "who are you" part): per (child, client) and per child.
-WRONG_NEAR = Limit("rereg_wrong_near", 5, timedelta(hours=1), lockout=timedelta(hours=1))
-WRONG_CHILD = Limit("rereg_wrong_child", 20, timedelta(hours=24), lockout=timedelta(hours=24))
 
 _CERT_NOISE = re.compile(r"[\s№#]")
-
-
-def wrong_per_address(size: int) -> Limit:
-    return Limit("rereg_wrong_client", size, timedelta(hours=1), lockout=timedelta(hours=1))
 
 
 def normalise_certificate(raw: str | None) -> str:
@@ -67,10 +65,11 @@ def matches(record: ChildRecord | None, answers: Answers) -> bool:
 
 
 class Part(enum.Enum):
-    """Шаг 2 has three parts; BIND is part (a) with the app's binding steps opened."""
+    """Шаг 2 has three parts; NO_APP is part (a) with "Получить код по SMS" and the app's
+    binding steps opened in place."""
 
     APPLICANT = "applicant"
-    BIND = "bind"
+    NO_APP = "no_app"
     CODE = "code"
     PASSWORD = "password"
 
@@ -90,8 +89,11 @@ class ReregState(FlowState):
     applicant_iin: str = ""
     phone: str = ""
     nonce: str = field(default_factory=_nonce)
-    sms_sent: bool = False
+    channel: str = "app"           # where the code went
+    binding_sms_sent: bool = False
     confirmed_until: datetime | None = None
+    phone_first: bool = False      # under attack: the phone is confirmed before Шаг 1
+    phone_confirmed: bool = False  # … and it was
 
     def passed(self, now: datetime) -> bool:
         """Шаг 1 passed in this session and still holds; forgets it once it ran out."""
@@ -104,8 +106,13 @@ class ReregState(FlowState):
         return False
 
     def change_applicant(self) -> None:
-        """"Изменить" on part (a) cancels the later parts."""
-        self.part, self.sms_sent, self.confirmed_until = Part.APPLICANT, False, None
+        """"Изменить" on part (a) cancels the later parts (and a confirmed phone)."""
+        self.part, self.binding_sms_sent, self.confirmed_until = Part.APPLICANT, False, None
+        self.phone_confirmed, self.channel = False, "app"
+
+    def step2_open(self, now: datetime) -> bool:
+        """Is Шаг 2 the page to show: Шаг 1 passed, or the phone comes first and is not yet confirmed."""
+        return self.passed(now) or (self.phone_first and not self.phone_confirmed)
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,11 @@ class Mismatch:
 @dataclass(frozen=True)
 class Locked:
     wait: timedelta
+
+
+@dataclass(frozen=True)
+class PhoneFirst:
+    """Too many wrong answers for this child from others: confirm your own phone first."""
 
 
 class Unavailable(enum.Enum):
@@ -144,7 +156,12 @@ class WrongApplicant:
 
 @dataclass(frozen=True)
 class NeedsApp:
-    """The phone has no bound app: part (a) shows the binding steps in place."""
+    """The phone has no bound app: part (a) offers the code by SMS and the binding steps."""
+
+
+@dataclass(frozen=True)
+class PhoneConfirmed:
+    """Under attack: the phone is confirmed; now Шаг 1's answers (counted per this phone)."""
 
 
 class Outcome(enum.Enum):
@@ -159,119 +176,161 @@ class Done:
     children: int
 
 
+AnswerOutcome = Passed | Mismatch | Locked | PhoneFirst | Unavailable
+ApplicantOutcome = WrongApplicant | Locked | Unavailable | NeedsApp | codes.SendOutcome
+ConfirmOutcome = PhoneConfirmed | codes.VerifyOutcome
+
+
 class Reregistration:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def _wrong_limits(self, child_iin: str) -> list[tuple[Limit, str]]:
-        client = self.deps.client
-        return [(wrong_per_address(self.deps.address_limits.rereg_failures), client.address),
-                (WRONG_NEAR, f"{child_iin}|addr:{client.address}"),
-                (WRONG_CHILD, child_iin)]
+    # -- Шаг 1 ----------------------------------------------------------------
+    def _answer_limits(self, state: ReregState, child_iin: str) -> list[tuple[limits.Limit, str]]:
+        rules, address = self.deps.limits, self.deps.client.address
+        if state.phone_first and state.phone_confirmed:
+            return [(rules.wrong_answers_per_confirmed_phone, state.phone),
+                    (rules.wrong_answers_per_child_from_confirmed_phones, child_iin)]
+        return [(rules.wrong_answers_per_address, address),
+                (rules.wrong_answers_per_child_and_address, f"{child_iin}|addr:{address}"),
+                (rules.wrong_answers_per_child, child_iin)]
 
-    def _count_try(self, child_iin: str) -> list[limits.Taken] | Locked:
-        counted = limits.take_all(self.deps.db, self._wrong_limits(child_iin), self.deps.now)
-        self.deps.db.commit()  # counted before the answers are compared
-        return Locked(counted.wait) if isinstance(counted, limits.Blocked) else counted
-
-    def _wrong(self, child_iin: str, counted: list[limits.Taken]) -> tuple[int, timedelta | None]:
-        left = min(t.left for t in counted)
-        wait = limits.longest_wait(self.deps.db, self._wrong_limits(child_iin), self.deps.now)
-        return left, wait if left == 0 else None
-
-    def answer(self, state: ReregState, answers: Answers) -> Passed | Mismatch | Locked | Unavailable:
+    def answer(self, state: ReregState, answers: Answers) -> AnswerOutcome:
         deps = self.deps
-        state.answers = {k: v for k, v in answers.__dict__.items()}
-        counted = self._count_try(answers.child_iin)
-        if isinstance(counted, Locked):
-            return counted
+        state.answers = dict(answers.__dict__)
+        wanted = self._answer_limits(state, answers.child_iin)
+        counted = limits.take_all(deps.db, wanted, deps.now)
+        deps.db.commit()  # counted before the answers are compared
+        if isinstance(counted, limits.Refused):
+            audit(deps, "rereg_locked", iin=answers.child_iin, limit=counted.kind)
+            deps.db.commit()
+            if not state.phone_first:  # others used up the answers: the applicant's own phone opens them
+                state.phone_first = True
+                state.change_applicant()
+                return PhoneFirst()
+            return Locked(counted.wait)
         try:
             found = deps.registry.child(answers.child_iin)
-        except GatewayUnavailable:
+        except RegistryUnavailable:
             limits.release_all(deps.db, counted)
             deps.db.commit()
             return Unavailable.REGISTRY
-        ok = matches(found, answers)
-        audit(deps.db, "rereg_step1_passed" if ok else "rereg_step1_failed", deps.now,
-              subject=answers.child_iin, client=deps.client.address)
+        ok = matches(found, answers) and (not state.phone_confirmed or state.applicant_iin in found.parents)
+        audit(deps, "rereg_step1_passed" if ok else "rereg_step1_failed", iin=answers.child_iin)
         if not ok:
             deps.db.commit()
-            left, wait = self._wrong(answers.child_iin, counted)
+            left = min(t.left for t in counted)
+            wait = limits.longest_wait(deps.db, wanted, deps.now) if left == 0 else None
             return Mismatch(tries_left=left, locked_for=wait)
         assert found is not None
         limits.release_all(deps.db, counted)
         deps.db.commit()
         state.child_iin, state.parents = found.iin, list(found.parents)
         state.passed_at, state.expired = deps.now, False
-        state.applicant_iin, state.phone = "", ""
-        state.change_applicant()
+        if state.phone_confirmed:  # under attack, the phone came first: on to the password
+            state.part = Part.PASSWORD
+            state.confirmed_until = deps.now + CONFIRMATION_HOLDS
+        else:
+            state.applicant_iin, state.phone = "", ""
+            state.change_applicant()
         return Passed()
 
+    # -- Шаг 2, part (a) --------------------------------------------------------
     def target(self, state: ReregState) -> codes.Target:
-        return codes.Target(PURPOSE, f"rereg:{state.child_iin}", state.phone, None)
+        subject = f"rereg-phone:{state.phone}" if state.phone_first else f"rereg:{state.child_iin}"
+        return codes.Target(PURPOSE, subject, state.phone, None)
 
-    def applicant(self, state: ReregState, iin: str, phone: str) -> object:
+    def applicant(self, state: ReregState, iin: str, phone: str) -> ApplicantOutcome:
         """Part (a), "Получить код": the applicant is a parent of Шаг 1 and the phone is
-        theirs in БМГ. A wrong answer is counted like a wrong answer of Шаг 1, so this
-        part cannot be used to look up whose phone is whose."""
-        deps = self.deps
+        theirs in БМГ. Mistakes here count apart from Шаг 1's answers, per (IIN, address)."""
+        deps, rules = self.deps, self.deps.limits
         state.applicant_iin, state.phone = iin, phone
         state.change_applicant()
-        counted = self._count_try(state.child_iin)
-        if isinstance(counted, Locked):
-            return counted
+        wanted = [(rules.wrong_applicants_per_address, deps.client.address),
+                  (rules.wrong_applicants_per_iin_and_address, f"{iin}|addr:{deps.client.address}")]
+        counted = limits.take_all(deps.db, wanted, deps.now)
+        deps.db.commit()
+        if isinstance(counted, limits.Refused):
+            return Locked(counted.wait)
         error = None
-        if iin not in state.parents:
+        if not state.phone_first and iin not in state.parents:
             error = ApplicantError.NOT_A_PARENT
         else:
             try:
                 registered = phone in deps.registry.phones_of(iin)
-            except GatewayUnavailable:
+            except RegistryUnavailable:
                 limits.release_all(deps.db, counted)
                 deps.db.commit()
                 return Unavailable.REGISTRY
             if not registered:
                 error = ApplicantError.PHONE_NOT_IN_BMG
         if error is not None:
-            left, wait = self._wrong(state.child_iin, counted)
+            audit(deps, "rereg_applicant_refused", iin=iin, error=error.value)
+            deps.db.commit()
+            left = min(t.left for t in counted)
+            wait = limits.longest_wait(deps.db, wanted, deps.now) if left == 0 else None
             return WrongApplicant(error, left, wait)
         limits.release_all(deps.db, counted)
         deps.db.commit()
-        if not deps.notifier.is_bound(phone):
-            state.part = Part.BIND
+        if not binding.is_bound(deps.db, phone):
+            state.part = Part.NO_APP
             return NeedsApp()
-        result = codes.send(deps, self.target(state), state.nonce)
+        return self._send(state, codes.Channel.APP)
+
+    def _send(self, state: ReregState, channel: codes.Channel) -> codes.SendOutcome:
+        result = codes.send(self.deps, self.target(state), state.nonce, channel)
         if isinstance(result, codes.Sent):
-            state.part = Part.CODE
+            state.part, state.channel = Part.CODE, channel.value
         return result
 
-    def send_sms(self, state: ReregState) -> object:
-        """Part (a) with no app on the phone: the binding password by SMS to it."""
-        if state.part is not Part.BIND:
-            return binding.SendFailed()
+    def send_sms_code(self, state: ReregState) -> codes.SendOutcome | None:
+        """Part (a) with no app on the phone: "Получить код по SMS"."""
+        return self._send(state, codes.Channel.SMS) if state.part is Part.NO_APP else None
+
+    def app_bound(self, state: ReregState) -> NeedsApp | codes.SendOutcome | None:
+        """Part (a) after binding the app: the code goes to it."""
+        if state.part is not Part.NO_APP:
+            return None
+        if not binding.is_bound(self.deps.db, state.phone):
+            return NeedsApp()
+        return self._send(state, codes.Channel.APP)
+
+    def send_binding_sms(self, state: ReregState) -> binding.SmsOutcome | None:
+        """The app's binding steps: the one-time password by SMS to the new phone."""
+        if state.part is not Part.NO_APP:
+            return None
         result = binding.send_sms(self.deps, state.phone, None)
         if isinstance(result, binding.SmsSent):
-            state.sms_sent = True
+            state.binding_sms_sent = True
         return result
 
-    def resend(self, state: ReregState) -> object:
+    def resend(self, state: ReregState) -> codes.SendOutcome | None:
         if state.part is not Part.CODE:
-            return codes.Refusal.NO_CODE
-        return codes.send(self.deps, self.target(state), state.nonce)
+            return None
+        return codes.send(self.deps, self.target(state), state.nonce, codes.Channel(state.channel))
 
-    def resend_in(self, state: ReregState) -> int:
-        return codes.resend_in(self.deps, self.target(state)) if state.phone else 0
+    def delivery(self, state: ReregState) -> codes.Delivery:
+        if not state.phone:
+            return codes.Delivery("none")
+        return codes.delivery(self.deps, self.target(state), state.nonce)
 
-    def confirm(self, state: ReregState, code: str) -> object:
+    # -- part (b) ------------------------------------------------------------------
+    def confirm(self, state: ReregState, code: str) -> ConfirmOutcome:
         if state.part is not Part.CODE:
             return codes.Refusal.NO_CODE
         result = codes.verify(self.deps, self.target(state), state.nonce, code)
-        if isinstance(result, codes.Verified):
-            state.part = Part.PASSWORD
-            state.confirmed_until = self.deps.now + CONFIRMATION_HOLDS
+        if not isinstance(result, codes.Verified):
+            return result
+        if state.phone_first and not state.passed(self.deps.now):
+            state.phone_confirmed = True
+            state.part = Part.CODE
+            return PhoneConfirmed()
+        state.part = Part.PASSWORD
+        state.confirmed_until = self.deps.now + CONFIRMATION_HOLDS
         return result
 
-    def finish(self, state: ReregState, password: str) -> Done | accounts.NotYet:
+    # -- part (c) ----------------------------------------------------------------
+    def finish(self, state: ReregState, password: str) -> Done | accounts.NotYet | Unavailable:
         """Part (c), "Переоформить": move the children; left uncommitted so the parent's
         new session joins the same transaction."""
         refusal = accounts.confirmed_password(
@@ -279,18 +338,38 @@ class Reregistration:
             nonce=state.nonce, password=password, iin=state.applicant_iin, phone=state.phone)
         if isinstance(refusal, accounts.ConfirmationExpired):
             state.change_applicant()
-        return refusal or self._complete(state, password)
+        if refusal is not None:
+            return refusal
+        try:
+            record = self.deps.registry.child(state.child_iin)
+        except RegistryUnavailable:
+            self.deps.db.rollback()  # the confirmation stays unspent
+            return Unavailable.REGISTRY
+        return self._complete(state, password, record)
 
-    def _complete(self, state: ReregState, password: str) -> Done:
-        deps, db, now = self.deps, self.deps.db, self.deps.now
+    def _local_child(self, record: ChildRecord | None, state: ReregState) -> Child:
+        """The child's queue record here; a child known only to the registry gets one now."""
+        db = self.deps.db
         child = db.get(Child, state.child_iin)
         if child is None:
-            raise LookupError(state.child_iin)
+            parents = [*(record.parents if record else state.parents), None]
+            child = Child(iin=state.child_iin, full_name=record.full_name if record else "",
+                          birth_certificate=record.birth_certificate if record else "",
+                          parent1_iin=parents[0] or state.applicant_iin, parent2_iin=parents[1],
+                          status=record.status if record else "queue", cabinet_id=None)
+            db.add(child)
+            db.flush()
+        return child
+
+    def _complete(self, state: ReregState, password: str, record: ChildRecord | None) -> Done:
+        deps, db = self.deps, self.deps.db
+        child = self._local_child(record, state)
         source = child.cabinet
         target = accounts.find(db, state.applicant_iin)
         outcome = Outcome.JOINED if target is not None else Outcome.NEW
         if target is None:
-            target = Cabinet(iin=state.applicant_iin, phone=state.phone, session_epoch=0, created_at=now)
+            target = Cabinet(iin=state.applicant_iin, phone=state.phone, session_epoch=0, security_epoch=0,
+                             created_at=deps.now)
             db.add(target)
             db.flush()
         # Only the children whose certificate names the applicant move.
@@ -301,22 +380,24 @@ class Reregistration:
             for moved in moving:
                 moved.cabinet = target
             source.session_epoch += 1  # the previous holder's sessions end
-            feed(db, source.id, "children_moved", now, count=len(moving))
+            raise_epoch(deps, source)
+            feed(deps, source.id, "children_moved", count=len(moving))
         elif source is None:
             child.cabinet = target
         target.phone = state.phone
         db.flush()
         accounts.set_password(deps, target, password, kind="reregistered")
-        feed(db, target.id, "reregistered", now, phone=mask(state.phone))
-        audit(db, "reregistered", now, subject=state.child_iin, client=deps.client.address,
-              outcome=outcome.value, cabinet=target.id, children=len(moving))
+        feed(deps, target.id, "reregistered", phone=mask(state.phone))
+        audit(deps, "reregistered", iin=state.child_iin, outcome=outcome.value, children=len(moving))
         self._tell_phones(old_phone, state.phone)
         return Done(target, outcome, len(moving))
 
     def _tell_phones(self, old_phone: str | None, new_phone: str) -> None:
         """The old phone (its app, or an SMS when it has none) and the new one hear of it."""
-        notifier, sms = self.deps.notifier, self.deps.sms
+        deps = self.deps
         if old_phone and old_phone != new_phone:
-            channel = notifier if notifier.is_bound(old_phone) else sms
-            tell(channel.send, old_phone, "rereg_away", {"phone": mask(new_phone)})
-        tell(notifier.send, new_phone, "rereg_here", {})
+            channel = "app" if binding.is_bound(deps.db, old_phone) else "sms"
+            outbox.queue(deps, channel=channel, kind="rereg_away", phone=old_phone,
+                         params={"phone": mask(new_phone)})
+        outbox.queue(deps, channel="app", kind="rereg_here", phone=new_phone)
+

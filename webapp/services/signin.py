@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from ..models import Cabinet
 from . import limits, passwords
-from .accounts import WRONG_IIN, find, forget_failures, password_limits
+from .accounts import find, forget_failures, password_limits
 from .audit import audit, feed
 from .context import Deps
 from .state import FlowState
@@ -51,6 +51,9 @@ class Locked:
     closed: bool = False  # the IIN is closed to this browser until the owner succeeds
 
 
+SignInOutcome = SignedIn | Refused | Locked
+
+
 class SignIn:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
@@ -61,39 +64,42 @@ class SignIn:
 
     def lock(self, state: SignInState) -> Locked | None:
         """The lock this browser would meet at step 2 now (shown before it types)."""
-        cabinet = find(self.deps.db, state.iin)
-        wanted = password_limits(self.deps, state.iin, cabinet.id if cabinet else None)
-        closed = limits.wait(self.deps.db, *wanted[2], self.deps.now)
+        deps = self.deps
+        cabinet = find(deps.db, state.iin)
+        wanted = password_limits(deps, state.iin, cabinet.id if cabinet else None)
+        in_a_row = next(w for w in wanted if w[0] == deps.limits.wrong_passwords_in_a_row_per_iin)
+        closed = limits.wait(deps.db, *in_a_row, deps.now)
         if closed:
             return Locked(closed, closed=True)
-        wait = limits.longest_wait(self.deps.db, wanted, self.deps.now)
+        wait = limits.longest_wait(deps.db, wanted, deps.now)
         return Locked(wait) if wait else None
 
-    def password(self, state: SignInState, password: str, *, device: str) -> SignedIn | Refused | Locked:
+    def password(self, state: SignInState, password: str, *, device: str) -> SignInOutcome:
         """Check the password; a success is left uncommitted for the new session to join."""
         deps, db = self.deps, self.deps.db
         cabinet = find(db, state.iin)
         wanted = password_limits(deps, state.iin, cabinet.id if cabinet else None)
         counted = limits.take_all(db, wanted, deps.now)
-        if isinstance(counted, limits.Blocked):
-            audit(db, "signin_locked", deps.now, subject=state.iin, client=deps.client.address)
+        if isinstance(counted, limits.Refused):
+            audit(deps, "signin_locked", iin=state.iin, limit=counted.kind)
             db.commit()
-            return Locked(counted.wait, closed=counted.kind == WRONG_IIN.kind)
+            return Locked(counted.wait, closed=counted.kind == deps.limits.wrong_passwords_in_a_row_per_iin.kind)
         db.commit()  # the try is counted before the password is compared
         # verify_password also runs for an unknown IIN, so the answer takes as long.
         if passwords.verify_password(cabinet.password_hash if cabinet else None, password):
             assert cabinet is not None and cabinet.password_hash is not None
-            limits.release(db, *wanted[0])
+            per_address = counted[0]
+            limits.release(db, per_address.limit, per_address.key)
             forget_failures(deps, cabinet)
             if passwords.needs_rehash(cabinet.password_hash):
                 cabinet.password_hash = passwords.hash_password(password)
-            audit(db, "signin", deps.now, subject=state.iin, client=deps.client.address)
-            feed(db, cabinet.id, "signin", deps.now, device=device)
+            audit(deps, "signin", iin=state.iin)
+            feed(deps, cabinet.id, "signin", device=device)
             return SignedIn(cabinet)
-        audit(db, "signin_failed", deps.now, subject=state.iin, client=deps.client.address)
+        audit(deps, "signin_failed", iin=state.iin)
         db.commit()
         left = min(t.left for t in counted)
-        near = counted[1]
+        near = next(t for t in counted if t.limit == deps.limits.wrong_passwords_per_iin_and_client)
         if left == 0:
             return Refused(tries_left=0, locked_for=limits.longest_wait(db, wanted, deps.now))
         return Refused(tries_left=left if near.count >= WARN_FROM or left < WARN_FROM else None)
