@@ -55,9 +55,19 @@ def init_app(app: Flask) -> None:
 
 
 def get_db() -> Session:
-    """The request's session, opened on first use."""
+    """The request's session, opened on first use: on the database of the request's sandbox
+    namespace when it carries one (webapp/sandbox/namespaces.py), else the app's."""
     if "db" not in g:
-        g.db = current_app.extensions["db_sessionmaker"]()
+        from .web.deps import namespace
+
+        space = namespace()
+        if space is not None:
+            g.db = current_app.extensions["namespace_databases"].session(space.id)
+        else:
+            g.db = current_app.extensions["db_sessionmaker"]()
+        # What the outbox worker needs to hear when this session commits queued messages.
+        g.db.info.update(wake=current_app.extensions.get("outbox_wake"),
+                         namespace=space.id if space is not None else None)
     return g.db
 
 

@@ -5,15 +5,15 @@ everywhere, so force_locale and the per-request locale always hold.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, abort, current_app, g, request, url_for
 from flask_babel import Babel, gettext, ngettext
 from werkzeug.exceptions import HTTPException
 
-from .clock import now
-from .services.clock import as_utc, reference_time, whole_seconds
+from .deps import now
+from ..services.clock import as_utc, reference_time, whole_seconds
 
 babel = Babel()
 LANG_COOKIE = "lang"
@@ -125,5 +125,6 @@ def init_app(app: Flask) -> None:
             "duration": duration,
             "error_title": error_title,
             "format_time": lambda moment: reference_time(as_utc(moment)),
+            "format_iso": lambda text: reference_time(as_utc(datetime.fromisoformat(text))),
             "sandbox": app.config["SANDBOX"],
         }

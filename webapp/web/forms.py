@@ -4,15 +4,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, Field, HiddenField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, EqualTo, InputRequired, Optional, ValidationError
 
+
+from ..services import codes, iin, passwords, phone
+from ..services.reregistration import STATUSES
 from . import messages
-from .services import codes, iin, passwords, phone
-from .services.reregistration import STATUSES
 
 # Fields are cut to these lengths before validation: a 10 KB paste gets a message, not work.
 SHORT = 64
@@ -60,6 +64,13 @@ class Form(FlaskForm):
     class Meta:
         csrf = False  # CSRFProtect checks every POST (htmx ones too) before a view runs
 
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            """The form's text fields only: a part sent as a file, or a JSON body, is no answer
+            (no form here takes either), so it reads as missing and gets the field's message."""
+            if formdata is not _Auto:
+                return formdata
+            return MultiDict(request.form) if request.method == "POST" else None
+
     def error_list(self) -> list[tuple[str, str, str]]:
         """(field id, field name, message) in page order; one line per field."""
         def name(field: Field) -> str:
@@ -93,8 +104,9 @@ class IinForm(Form):
 
 
 class CodeForm(Form):
-    code = StringField(_l("Введите код подтверждения из уведомления"), filters=[_text],
-                       validators=[CODE_RULE])
+    """Every flow labels the code field alike; the hint says where the code came from."""
+
+    code = StringField(_l("Введите код подтверждения"), filters=[_text], validators=[CODE_RULE])
     names = {"code": _l("Код подтверждения")}
 
 
@@ -138,8 +150,3 @@ class ApplicantForm(Form):
     applicant_iin = StringField(_l("Ваш ИИН"), filters=[_text], validators=[IIN_RULE])
     phone = StringField(_l("Введите номер телефона"), filters=[_text], validators=[PHONE_RULE])
     names = {"applicant_iin": _l("Ваш ИИН"), "phone": _l("Номер телефона")}
-
-
-class ReregCodeForm(CodeForm):
-    code = StringField(_l("Введите код подтверждения из приложения"), filters=[_text],
-                       validators=[CODE_RULE])

@@ -24,10 +24,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from .clock import now
-from .db import get_db, new_session
-from .models import WebSession
-from .services.clock import as_utc
+from ..db import get_db
+from ..models import WebSession
+from ..services.clock import as_utc
+from .deps import namespace, now, secret_keys
 
 log = logging.getLogger(__name__)
 # Kept in the signed cookie itself; everything else lives in the database row.
@@ -146,8 +146,12 @@ def persist_now() -> None:
 
 
 class DatabaseSessionInterface(SessionInterface):
+    """Cookies signed with SECRET_KEY; one signed by a key of SECRET_KEY_FALLBACKS is still
+    read, and signed again with the current key. A session belongs to one sandbox
+    namespace (or none): a cookie of another is not read."""
+
     def _signer(self, app: Flask) -> URLSafeSerializer:
-        return URLSafeSerializer(app.secret_key, salt="ed24-session")
+        return URLSafeSerializer(secret_keys(), salt="ed24-session")
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         raw = request.cookies.get(self.get_cookie_name(app)) or ""
@@ -157,11 +161,17 @@ class DatabaseSessionInterface(SessionInterface):
             value = self._signer(app).loads(raw)
         except BadSignature:
             return ServerSession()
-        if not isinstance(value, dict):
+        space = namespace()
+        if not isinstance(value, dict) or value.pop("ns", None) != (space.id if space else None):
             return ServerSession()
         sid = value.pop("sid", None)
         cookie = {k: v for k, v in value.items() if k in COOKIE_KEYS}
-        return ServerSession(cookie, sid if isinstance(sid, str) and len(sid) < 64 else None)
+        opened = ServerSession(cookie, sid if isinstance(sid, str) and len(sid) < 64 else None)
+        try:
+            URLSafeSerializer(app.secret_key, salt="ed24-session").loads(raw)
+        except BadSignature:
+            opened.modified = True  # read with an older key: signed again with the current one
+        return opened
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
@@ -183,6 +193,9 @@ class DatabaseSessionInterface(SessionInterface):
         if session.sid:
             value["sid"] = session.sid
         name = self.get_cookie_name(app)
+        space = namespace()
+        if value and space is not None:
+            value["ns"] = space.id
         if not value:
             response.delete_cookie(name, domain=self.get_cookie_domain(app), path=self.get_cookie_path(app))
             return
@@ -206,11 +219,3 @@ class DatabaseSessionInterface(SessionInterface):
 
 def init_app(app: Flask) -> None:
     app.session_interface = DatabaseSessionInterface()
-
-
-def purge_expired(app: Flask) -> int:
-    with new_session(app) as db:
-        count = db.execute(delete(WebSession).where(
-            WebSession.expires_at < app.extensions["clock"].now())).rowcount
-        db.commit()
-        return count
