@@ -16,8 +16,10 @@ from ..services import passwords, phone as phone_rules
 from ..services.reregistration import STATUSES
 
 DEMO = Path(__file__).resolve().parent / "demo.json"
-# The sandbox's own settings (the clock) survive a load; everything else is replaced.
-KEPT = frozenset({models.SandboxSetting.__tablename__})
+SCHEMA = Path(__file__).resolve().parent / "schema.json"
+# The sandbox's own settings (the clock) and the namespaces survive a load; everything
+# else is replaced.
+KEPT = frozenset({models.SandboxSetting.__tablename__, models.SandboxNamespace.__tablename__})
 
 
 class SandboxDataError(ValueError):
@@ -78,14 +80,36 @@ class _Reader:
 _SECTIONS = ("citizens", "cabinets", "children", "app_devices")
 
 
+def schema() -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    return value
+
+
+def _check_schema(data: Any) -> None:
+    """The JSON Schema (schema.json) first: unknown keys, types, an empty body."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema())
+    error = min(validator.iter_errors(data), key=lambda e: list(e.absolute_path), default=None)
+    if error is None:
+        return
+    location = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        location, problem = ".".join(filter(None, [location, extra[0] if extra else ""])), "unknown key"
+    elif error.validator == "minProperties":
+        problem = "must not be empty: give at least one section (citizens, cabinets, children, app_devices)"
+    else:
+        problem = error.message
+    raise SandboxDataError(location or "(top level)", problem)
+
+
 def parse(data: Any) -> dict[str, list[dict[str, Any]]]:
     """Check the whole file and return plain rows; raises SandboxDataError."""
     top = _Reader("", data)
     if not isinstance(data, dict):
         top.fail("must be a JSON object")
-    unknown = sorted(set(data) - set(_SECTIONS))
-    if unknown:
-        top.at(unknown[0]).fail("unknown section")
+    _check_schema(data)
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in _SECTIONS}
     seen_phones: dict[str, str] = {}
     for c in top.at("citizens").items(optional=True):
@@ -157,7 +181,7 @@ def load(db: Session, data: Any, now: datetime) -> dict[str, int]:
             cabinet_id=cabinets[c["cabinet_iin"]].id if c["cabinet_iin"] else None,
         ))
     for d in rows["app_devices"]:
-        db.add(models.AppDevice(phone=d["phone"], bound_at=now))
+        db.add(models.AppDevice(phone=d["phone"], bound_phone=d["phone"], bound_at=now, last_seen_at=now))
     db.commit()
     return {name: len(items) for name, items in rows.items()}
 

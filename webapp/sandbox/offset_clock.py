@@ -1,4 +1,6 @@
-"""The sandbox's movable clock: real time plus an offset kept in the database."""
+"""The sandbox's movable clock: real time plus an offset kept in the database, so every
+worker and app server sees it, and each test namespace (a database of its own) has its
+own, moved forward and back without touching any other."""
 from __future__ import annotations
 
 import logging
@@ -13,18 +15,20 @@ from ..models import SandboxSetting
 OFFSET = "clock_offset_seconds"
 MAX_ADVANCE = 365 * 24 * 3600
 
-
 log = logging.getLogger(__name__)
 
 
 class SandboxClock:
     def now(self) -> datetime:
+        return self.at(get_db())
+
+    def at(self, db: Session) -> datetime:
         try:
-            moved = offset(get_db())
+            moved = offset(db)
         except SQLAlchemyError:
             # The database is away: real time, so the page can still say "unavailable".
             log.warning("sandbox clock: offset unreadable, using real time")
-            get_db().rollback()
+            db.rollback()
             moved = 0
         return datetime.now(timezone.utc) + timedelta(seconds=moved)
 
@@ -34,19 +38,29 @@ def offset(db: Session) -> int:
     return row.value if row else 0
 
 
-def advance(db: Session, seconds: int) -> int:
-    """Move the clock forward for every worker; the new offset."""
+def _row(db: Session) -> SandboxSetting:
     row = db.get(SandboxSetting, OFFSET, with_for_update=True)
     if row is None:
         row = SandboxSetting(name=OFFSET, value=0)
         db.add(row)
+    return row
+
+
+def set_offset(db: Session, seconds: int) -> int:
+    """Put this database's clock `seconds` away from real time (forward, or back to 0)."""
+    row = _row(db)
+    row.value = seconds
+    db.commit()
+    return seconds
+
+
+def advance(db: Session, seconds: int) -> int:
+    """Move the clock forward for every worker; the new offset."""
+    row = _row(db)
     row.value += seconds
     db.commit()
     return row.value
 
 
 def reset(db: Session) -> None:
-    row = db.get(SandboxSetting, OFFSET)
-    if row is not None:
-        db.delete(row)
-    db.commit()
+    set_offset(db, 0)
