@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,10 @@ from sqlalchemy import select
 
 from webapp import create_app
 from webapp.db import make_engine, new_session
-from webapp.models import Base, Notification
+from webapp.models import Base, OutboxMessage
 from webapp.sandbox.loader import DEMO, load
 from webapp.services.clock import FakeClock
+from webapp.services.outbox import open_message
 
 DEMO_DATA: dict[str, Any] = json.loads(Path(DEMO).read_text(encoding="utf-8"))
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +57,11 @@ TEST_CONFIG: dict[str, Any] = {
     "SANDBOX": True,
     "RATELIMIT_ENABLED": False,
     "PRODUCTION": False,
+    # Tests deliver the outbox themselves (deliver()), or read what was queued.
+    "OUTBOX_INPROCESS": False,
+    # argon2's cost comes from configuration: the lowest in tests, OWASP's in production.
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_KIB": 64,
 }
 
 
@@ -78,9 +85,22 @@ def make_app(database: str | None = None, *, clock: Any = "fake", **overrides: A
     if not url.startswith("sqlite"):
         Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
+    stamp_head(engine)
     with app.app_context(), new_session(app) as db:
-        load(db, DEMO_DATA, app.extensions["clock"].now())
+        load(db, DEMO_DATA, app.extensions["clock"].at(db))
     return app
+
+
+def stamp_head(engine: Any) -> None:
+    """A database made from the models is at the newest migration (what /readyz checks)."""
+    from sqlalchemy import text
+
+    from webapp.cli import head_revision
+
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        conn.execute(text("DELETE FROM alembic_version"))
+        conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": head_revision()})
 
 
 _catalogs: list[Flask] = []
@@ -226,15 +246,43 @@ class Browser:
         return self.post(f"/{lang}/cabinet/reregister/answers", {**AMINA_ANSWERS, **answers})
 
 
-def outbox(app: Flask, phone: str) -> list[Notification]:
-    """What the phone received, newest first (app notifications and SMS)."""
+@dataclass(frozen=True)
+class Received:
+    """A message as the phone reads it: the code and link while they work."""
+
+    channel: str
+    kind: str
+    text: str
+    code: str | None
+    link: str | None
+    status: str
+
+
+def outbox(app: Flask, phone: str) -> list[Received]:
+    """What was queued for the phone, newest first (app notifications and SMS): the outbox
+    rows as the phone would read them once delivered."""
+    sealer = app.extensions["deps_shared"]["sealer"]
     with new_session(app) as db:
-        return list(db.scalars(select(Notification).where(Notification.phone == phone)
-                               .order_by(Notification.id.desc())))
+        now = app.extensions["clock"].at(db)
+        rows = list(db.scalars(select(OutboxMessage).where(OutboxMessage.phone == phone)
+                               .order_by(OutboxMessage.id.desc())))
+        found = []
+        for row in rows:
+            opened = open_message(sealer, now, row)
+            code = "".join(opened.code.split()) if opened.code else None
+            found.append(Received(row.channel, row.kind, opened.text, code, opened.link, row.status))
+        return found
+
+
+def deliver(app: Flask) -> int:
+    """What the outbox worker would do now (the sandbox gateways take everything)."""
+    from webapp.delivery.runner import deliver_everywhere
+
+    return deliver_everywhere(app)
 
 
 def latest_secret(app: Flask, phone: str, channel: str, kind: str) -> str:
-    """What the parent reads on the phone: the newest code (app) or one-time password (SMS)."""
+    """What the parent reads on the phone: the newest code or one-time password of a kind."""
     for n in outbox(app, phone):
         if n.channel == channel and n.kind == kind:
             assert n.code
@@ -242,8 +290,20 @@ def latest_secret(app: Flask, phone: str, channel: str, kind: str) -> str:
     raise AssertionError(f"nothing of {channel}:{kind} was sent to {phone}")
 
 
-def latest_code(app: Flask, phone: str) -> str:
-    return latest_secret(app, phone, "app", "code")
+def latest_code(app: Flask, phone: str, channel: str = "app") -> str:
+    """The newest confirmation code sent to the phone, whatever its purpose."""
+    for n in outbox(app, phone):
+        if n.channel == channel and n.kind.startswith("code_") and n.kind != "code_wrong_streak":
+            assert n.code
+            return n.code
+    raise AssertionError(f"no code was sent to {phone} by {channel}")
+
+
+def latest_link(app: Flask, phone: str) -> str:
+    for n in outbox(app, phone):
+        if n.link:
+            return n.link
+    raise AssertionError(f"no link was sent to {phone}")
 
 
 def latest_sms_otp(app: Flask, phone: str) -> str:

@@ -3,43 +3,49 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
-from .. import messages
-from ..auth import current_cabinet, end_session, login_required
-from ..clock import now
-from ..context import deps
 from ..db import get_db
-from ..extensions import forms_limit, limiter, only_posts
 from ..models import Cabinet, CabinetEvent, Citizen
-from ..sessions import passive
 from ..services import binding
 from ..services.clock import seconds_until
 from ..services.phone import mask
-from .qr import qr_svg
+from ..web import messages
+from ..web.auth import current_cabinet, end_session, login_required
+from ..web.deps import deps
+from ..web.extensions import forms_limit, limiter, only_posts
+from ..web.qr import qr_svg
+from ..web.sessions import passive
 
 bp = Blueprint("cabinet", __name__, url_prefix="/<lang>/cabinet")
 limiter.limit(forms_limit, exempt_when=only_posts)(bp)
 FEED_SIZE = 30
 
 
+def _cabinet() -> Cabinet:
+    cabinet = current_cabinet()
+    assert cabinet is not None  # login_required
+    return cabinet
+
+
 def _binding(cabinet: Cabinet) -> dict[str, Any]:
-    """While the app is not bound: the rotating one-time password and its QR."""
+    """While the app is not bound: the rotating one-time password and its QR. The page says how
+    long the shown password works (its minute and the 30 s after), and refreshes at the minute."""
     if binding.is_bound(get_db(), cabinet.phone):
         return {"app_bound": True, "secret": None, "qr": None}
-    secret = binding.for_cabinet(get_db(), cabinet.phone, now(), current_app.config["SECRET_KEY"].encode())
+    secret = binding.for_cabinet(deps(), cabinet.phone)
     return {"app_bound": False, "secret": secret, "qr": qr_svg(secret.qr_payload),
-            "seconds_left": max(1, seconds_until(secret.expires_at, now()))}
+            "valid_for": max(1, seconds_until(secret.valid_until, deps().now)),
+            "rotates_in": max(1, seconds_until(secret.rotates_at, deps().now))}
 
 
 @bp.get("/")
 @login_required
 def home() -> ResponseReturnValue:
-    cabinet = current_cabinet()
-    assert cabinet is not None
+    cabinet = _cabinet()
     db = get_db()
     citizen = db.get(Citizen, cabinet.iin)
     events = db.scalars(
@@ -54,10 +60,9 @@ def home() -> ResponseReturnValue:
 @bp.get("/binding")
 @login_required
 def binding_secret() -> ResponseReturnValue:
-    """The next one-time password and QR, when the shown ones run out (htmx)."""
+    """The next one-time password and QR, when the shown ones rotate (htmx)."""
     passive()  # a timer asks, not the parent: the session's idle time runs on
-    cabinet = current_cabinet()
-    assert cabinet is not None
+    cabinet = _cabinet()
     return render_block("cabinet.html", "binding", cabinet=cabinet, phone=mask(cabinet.phone),
                         **_binding(cabinet))
 
@@ -66,18 +71,24 @@ def binding_secret() -> ResponseReturnValue:
 @login_required
 def binding_sms() -> ResponseReturnValue:
     """"Привязать приложение на новом телефоне": the one-time password by SMS."""
-    cabinet = current_cabinet()
-    assert cabinet is not None
-    problem = messages.sms_problem(binding.send_sms(deps(), cabinet.phone, cabinet.id))
-    if problem:
-        flash(problem, "error")
-    else:
-        flash(messages.sms_sent(mask(cabinet.phone)), "success")
-    return redirect(url_for("cabinet.home"))
+    cabinet = _cabinet()
+    problem = messages.binding_sms_problem(binding.send_sms(deps(), cabinet.phone, cabinet.id))
+    flash(problem or messages.binding_sms_sent(mask(cabinet.phone)), "error" if problem else "success")
+    return redirect(url_for("cabinet.home") + "#binding", code=303)
+
+
+@bp.post("/binding/unbind")
+@login_required
+def unbind() -> ResponseReturnValue:
+    """"Отвязать": the app on the cabinet's phone lets the number go."""
+    cabinet = _cabinet()
+    binding.unbind_phone(deps(), cabinet)
+    flash(messages.app_unbound(mask(cabinet.phone)), "success")
+    return redirect(url_for("cabinet.home") + "#binding", code=303)
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     end_session()
     get_db().commit()  # the session ends for real, or the parent is told it did not
-    return redirect(url_for("login.step1", signed_out=1))
+    return redirect(url_for("login.step1", signed_out=1), code=303)

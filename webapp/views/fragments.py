@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, get_template_attribute, request
 from flask.typing import ResponseReturnValue
 
-from .. import messages
-from ..extensions import fragments_limit, limiter
+from ..web import messages
+from ..web.extensions import fragments_limit, limiter
 from ..services import iin, passwords, phone
 
 bp = Blueprint("fragments", __name__, url_prefix="/<lang>/check")

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..i18n import current_lang
-from .qr import store_qr
+from ..web.i18n import current_lang
+from ..web.qr import store_qr
 
 bp = Blueprint("help", __name__, url_prefix="/<lang>/help")
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import get_db, schema_ok
-from ..i18n import current_lang, preferred_lang
+from ..web.i18n import current_lang, preferred_lang
 
 bp = Blueprint("site", __name__, url_prefix="/<lang>")
 
