@@ -1,14 +1,12 @@
-"""Page objects: what a person does on each page, by labels and button names, with the
-texts taken from the catalogs (never retyped), in the page's language."""
+"""The kit's page objects (testkit/ed24_testkit/pages.py), plus this project's own checks of
+every page state they reach: axe-core and reflow at the phone's width."""
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import Page
 
-from tests.helpers import t
+from ed24_testkit import pages as kit
+from ed24_testkit.pages import js_on
 
 _axe = Axe()
 
@@ -28,44 +26,7 @@ def no_horizontal_scroll(page: Page) -> None:
     assert width <= viewport, f"{page.url}: {width}px wide in a {viewport}px viewport"
 
 
-def js_on(page: Page) -> bool:
-    """False for the no-JavaScript fixtures (where evaluating a script would hang)."""
-    return getattr(page, "js_enabled", True)
-
-
-class Site:
-    """Any page of the site in one language."""
-
-    def __init__(self, page: Page, lang: str) -> None:
-        self.page, self.lang = page, lang
-
-    def t(self, msgid: str, **variables: Any) -> str:
-        return t(self.lang, msgid, **variables)
-
-    def button(self, msgid: str, **variables: Any) -> Locator:
-        return self.page.get_by_role("button", name=self.t(msgid, **variables), exact=True)
-
-    def link(self, msgid: str) -> Locator:
-        return self.page.get_by_role("link", name=self.t(msgid), exact=True)
-
-    def field(self, msgid: str) -> Locator:
-        return self.page.get_by_label(self.t(msgid), exact=True)
-
-    def heading(self) -> Locator:
-        return self.page.get_by_role("heading", level=1)
-
-    def goto(self, path: str) -> None:
-        self.page.goto(f"/{self.lang}{path}")
-
-    def expect_text(self, msgid: str, **variables: Any) -> None:
-        expect(self.page.get_by_text(self.t(msgid, **variables), exact=False).first).to_be_visible()
-
-    def error_of(self, field_id: str) -> Locator:
-        return self.page.locator(f"#{field_id}-error")
-
-    def summary(self) -> Locator:
-        return self.page.locator(".error-summary li")
-
+class Checked(kit.Site):
     def check(self, state: str) -> None:
         """axe and reflow on this state (with JavaScript; without it the server sends the
         same markup, which the JavaScript runs check)."""
@@ -74,99 +35,29 @@ class Site:
             no_horizontal_scroll(self.page)
 
 
-class SignIn(Site):
-    def open(self) -> SignIn:
-        self.goto("/cabinet/login")
-        return self
-
-    def step1(self, iin: str, agree: bool = True) -> None:
-        self.field("Введите ИИН").fill(iin)
-        if agree:
-            self.page.get_by_role("checkbox").nth(0).check()
-            self.page.get_by_role("checkbox").nth(1).check()
-        self.button("Продолжить").click()
-
-    def password(self, password: str) -> None:
-        self.field("Введите пароль от Личного кабинета").fill(password)
-        self.button("Войти").click()
-
-    def sign_in(self, iin: str, password: str) -> None:
-        self.open()
-        self.step1(iin)
-        self.password(password)
+class SignIn(Checked, kit.SignIn):
+    pass
 
 
-class Recovery(Site):
-    def open(self) -> Recovery:
-        self.goto("/cabinet/recovery")
-        return self
-
-    def start(self, iin: str) -> None:
-        self.open()
-        self.field("Введите ИИН").fill(iin)
-        self.button("Продолжить").click()
-
-    def enter_code(self, code: str) -> None:
-        self.field("Введите код подтверждения из уведомления").fill(code)
-        self.button("Подтвердить").click()
-
-    def new_password(self, password: str, repeat: str | None = None) -> None:
-        self.field("Придумайте пароль Личного кабинета").fill(password)
-        self.field("Повторите пароль").fill(password if repeat is None else repeat)
-        self.button("Обновить").click()
+class Recovery(Checked, kit.Recovery):
+    pass
 
 
-class Reregistration(Site):
-    def open(self) -> Reregistration:
-        self.goto("/cabinet/reregister")
-        return self
-
-    def answer(self, child: str, certificate: str, parent1: str, parent2: str, status: str) -> None:
-        self.open()
-        self.field("ИИН ребенка").fill(child)
-        self.field("Номер свидетельства о рождении").fill(certificate)
-        self.field("Введите ИИН мамы/папы").fill(parent1)
-        self.field("Введите ИИН мамы/папы (второй родитель)").fill(parent2)
-        self.page.get_by_label(self.t("Стоит в очереди" if status == "queue" else "Ходит в детский сад")).check()
-        self.button("Далее").click()
-
-    def applicant(self, iin: str, phone: str) -> None:
-        self.field("Ваш ИИН").fill(iin)
-        self.field("Введите номер телефона").fill(phone)
-        self.button("Получить код").click()
-
-    def enter_code(self, code: str) -> None:
-        self.field("Введите код подтверждения из приложения").fill(code)
-        self.button("Подтвердить").click()
-
-    def finish(self, password: str) -> None:
-        self.field("Придумайте пароль Личного кабинета").fill(password)
-        self.field("Повторите пароль").fill(password)
-        self.button("Переоформить").click()
+class LinkPage(Checked, kit.LinkPage):
+    pass
 
 
-class AppEmulator(Site):
-    """The ed24.kz app emulator in a tab of its own: one phone."""
+class Reregistration(Checked, kit.Reregistration):
+    pass
 
-    @classmethod
-    def open(cls, context: BrowserContext, lang: str) -> AppEmulator:
-        page = context.new_page()
-        page.goto(f"/{lang}/sandbox/app")
-        return cls(page, lang)
 
-    def pick(self, phone: str) -> None:
-        """Pick up the phone whose app is already bound (sandbox data)."""
-        self.button("Открыть приложение на %(phone)s", phone=phone).click()
+class Cabinet(Checked, kit.Cabinet):
+    pass
 
-    def bind(self, phone: str, secret: str) -> None:
-        self.field("Введите номер телефона").fill(phone)
-        self.page.get_by_label(re.compile(re.escape(self.t("С условиями и практикой авторизации ознакомлен(-а) и принимаю их")))).check()
-        self.button("Продолжить").click()
-        self.field("Одноразовый пароль или содержимое QR-кода").fill(secret)
-        self.button("Продолжить").click()
-        expect(self.page.get_by_text(self.t("Номер зарегистрирован в приложении!"))).to_be_visible()
 
-    def newest_code(self) -> str:
-        first = self.page.locator("#app-feed li").first
-        expect(first).to_contain_text(re.compile(r"\d{6}"), timeout=10_000)
-        return re.search(r"(\d{6})", first.inner_text()).group(1)
+class AppEmulator(Checked, kit.AppEmulator):
+    pass
+
+
+__all__ = ["AppEmulator", "Cabinet", "LinkPage", "Recovery", "Reregistration", "SignIn", "check_a11y", "js_on",
+           "no_horizontal_scroll"]

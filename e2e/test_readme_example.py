@@ -1,57 +1,41 @@
-"""The README's "Testing against the sandbox" example, run as it is printed there.
+"""The README's "Testing against the sandbox" example, run as it is (between the markers),
+and a check that the README still shows it word for word."""
+from __future__ import annotations
 
-The code between the markers below is the README's example; a test checks that the
-README shows exactly this code, so the two cannot drift apart.
-"""
 # --- README example: begin ---
-import json
 import re
-import urllib.request
 
 from playwright.sync_api import Page, expect
 
-
-def sandbox(base_url: str, method: str, path: str, body: dict | None = None) -> dict:
-    """Call the sandbox API (add an Authorization header if SANDBOX_API_TOKEN is set)."""
-    request = urllib.request.Request(
-        base_url + path, method=method, headers={"Content-Type": "application/json"},
-        data=json.dumps(body).encode() if body is not None else None)
-    with urllib.request.urlopen(request) as response:
-        return json.load(response)
+from ed24_testkit import SandboxClient
+from ed24_testkit.pages import Recovery, SignIn
 
 
-def test_recovery_with_a_code_from_the_sandbox(page: Page, base_url: str) -> None:
-    sandbox(base_url, "POST", "/sandbox/api/reset", {})           # the demo data
-    sandbox(base_url, "POST", "/sandbox/api/clock", {"reset": True})
+def test_recovery_with_a_code_from_the_sandbox(page: Page, ns: SandboxClient) -> None:
+    # `page` lives in a sandbox namespace of this test's own (its data, messages, clock
+    # and counts), so `pytest -n 4` runs never meet; `ns` is the sandbox API inside it.
+    person = ns.person("app_bound")                  # a fresh parent with the ed24.kz app bound
 
-    # Sign in as a parent, then find out the password was forgotten.
-    page.goto(base_url + "/ru/cabinet/login")
-    page.get_by_label("Введите ИИН").fill("900515401230")
-    page.get_by_label(re.compile("^Я ознакомлен")).check()
-    page.get_by_label(re.compile("^Я согласен")).check()
-    page.get_by_role("button", name="Продолжить").click()
-    page.get_by_role("link", name="Забыли пароль?").click()
-    page.get_by_role("button", name="Продолжить").click()        # sends the code
+    # Sign in as that parent, then find out the password was forgotten.
+    signin = SignIn(page, "ru").open()
+    signin.step1(person.iin)
+    signin.link("Забыли пароль?").click()
+    recovery = Recovery(page, "ru")
+    recovery.button("Продолжить").click()            # sends the code to the app
 
-    # Read the code the ed24.kz app received.
-    outbox = sandbox(base_url, "GET", "/sandbox/api/outbox?phone=%2B77057546868")
-    code = outbox["messages"][0]["code"]
+    # Read the code the ed24.kz app received (the API waits a moment for it to arrive).
+    code = ns.code(person.phone)
 
-    # No need to wait 60 s for "Запросить код повторно": move the clock.
-    sandbox(base_url, "POST", "/sandbox/api/clock", {"advance_seconds": 61})
-    page.reload()
-    expect(page.get_by_role("button", name="Запросить код повторно")).to_be_enabled()
-    page.get_by_role("button", name="Запросить код повторно").click()
-    code = sandbox(base_url, "GET", "/sandbox/api/outbox?phone=%2B77057546868")["messages"][0]["code"]
+    # No need to wait 60 s for "Запросить код повторно": move this namespace's clock.
+    ns.advance(61)
+    page.reload()                                    # a GET: reloading never resends a form
+    recovery.button("Запросить код повторно").click()
+    code = ns.code(person.phone)                     # the newest code (the last 3 all work)
 
-    page.get_by_label("Введите код подтверждения из уведомления").fill(code)
-    page.get_by_role("button", name="Подтвердить").click()
-    page.get_by_label("Придумайте пароль Личного кабинета").fill("Samal!Kokshe2026")
-    page.get_by_label("Повторите пароль").fill("Samal!Kokshe2026")
-    page.get_by_role("button", name="Обновить").click()
-    expect(page.get_by_text("Пароль обновлён")).to_be_visible()
-
-    sandbox(base_url, "POST", "/sandbox/api/reset", {})           # leave the data as found
+    recovery.enter_code(code)
+    recovery.new_password("Samal!Kokshe2026")
+    expect(page).to_have_url(re.compile("/ru/cabinet/$"))
+    expect(page.get_by_text(recovery.t("Пароль обновлён"))).to_be_visible()
 # --- README example: end ---
 
 

@@ -105,7 +105,7 @@ def sms_code(state: RecoveryState) -> ResponseReturnValue:
 def resend(state: RecoveryState) -> ResponseReturnValue:
     problem = messages.code_send_problem(Recovery(deps()).resend(state))
     if problem:
-        return answers.back_to(PAGE, problem=problem, anchor="code")
+        return answers.back_to(PAGE, problem=problem, anchor="code-step")
     flash(str(messages.CODE_SENT_AGAIN), "success")
     return redirect(url_for(PAGE), code=303)
 
@@ -134,7 +134,7 @@ def status() -> ResponseReturnValue:
     passive()  # the page asks, not the parent: the session's idle time runs on
     state = _state()
     if state is None or state.step is not Step.CODE:
-        return "", 286  # htmx stops polling on 286
+        return "", 204  # nothing to swap: htmx leaves the page as it is
     delivery = Recovery(deps()).delivery(state)
     return get_template_attribute("macros/codes.html", "delivery_status")(
         delivery, url_for("recovery.status"))

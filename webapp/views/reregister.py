@@ -156,7 +156,7 @@ def status() -> ResponseReturnValue:
     passive()
     state = _state()
     if state.part is not Part.CODE:
-        return "", 286
+        return "", 204
     return get_template_attribute("macros/codes.html", "delivery_status")(
         Reregistration(deps()).delivery(state), url_for("reregister.status"))
 

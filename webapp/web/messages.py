@@ -1,7 +1,7 @@
 """What the parent reads for each answer of the services: one place, both languages.
 
 Durations come from the services' constants (never retyped in a sentence), and a
-wait is said in words ("через 14 минут").
+wait is said in words ("через 14 минут").
 """
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ EXAMPLE_IIN = "910412405176"
 EXAMPLE_PHONE = "+7 701 234 56 78"
 
 IIN_ERRORS = {
-    IinError.EMPTY: _l("Введите ИИН из 12 цифр"),
-    IinError.NOT_12_DIGITS: _l("ИИН должен состоять из 12 цифр"),
-    IinError.BAD_DATE: _l("В ИИН неверная дата рождения: первые 6 цифр — ГГММДД, 7-я цифра — от 1 до 6"),
+    IinError.EMPTY: _l("Введите ИИН из 12 цифр"),
+    IinError.NOT_12_DIGITS: _l("ИИН должен состоять из 12 цифр"),
+    IinError.BAD_DATE: _l("В ИИН неверная дата рождения: первые 6 цифр — ГГММДД, 7-я цифра — от 1 до 6"),
     IinError.BAD_CHECK_DIGIT: _l("Неверный ИИН: не сходится контрольная цифра. Проверьте, нет ли опечатки."),
 }
 
@@ -38,7 +38,7 @@ PHONE_ERRORS = {
 }
 
 CHECKLIST = {
-    Rule.MIN_LENGTH: _l("Минимум 12 символов"),
+    Rule.MIN_LENGTH: _l("Минимум 12 символов"),
     Rule.LOWER: _l("Латинская строчная буква"),
     Rule.UPPER: _l("Латинская заглавная буква"),
     Rule.DIGIT: _l("Цифры"),
@@ -46,7 +46,7 @@ CHECKLIST = {
 }
 
 PASSWORD_PROBLEMS = {
-    Problem.TOO_LONG: _l("Пароль должен быть не длиннее 128 символов"),
+    Problem.TOO_LONG: _l("Пароль должен быть не длиннее 128 символов"),
     Problem.BAD_CHARACTER: _l("Пароль не должен содержать табуляцию, перевод строки и другие "
                               "непечатаемые символы"),
     Problem.CONTAINS_IIN: _l("Пароль не должен содержать ИИН"),
@@ -56,13 +56,13 @@ PASSWORD_PROBLEMS = {
 }
 
 CODE_FORMAT = {
-    codes.FormatError.EMPTY: _l("Введите код подтверждения из 6 цифр"),
-    codes.FormatError.NOT_6_DIGITS: _l("Код подтверждения состоит из 6 цифр"),
+    codes.FormatError.EMPTY: _l("Введите код подтверждения из 6 цифр"),
+    codes.FormatError.NOT_6_DIGITS: _l("Код подтверждения состоит из 6 цифр"),
 }
 
 CODE_REFUSALS = {
     codes.Refusal.NO_CODE: _l("Код не запрашивался или уже использован. Запросите новый код."),
-    codes.Refusal.EXPIRED: _l("Срок действия кода истёк (5 минут). Запросите новый код."),
+    codes.Refusal.EXPIRED: _l("Срок действия кода истёк (5 минут). Запросите новый код."),
     codes.Refusal.USED_UP: _l("Для этого кода исчерпаны попытки ввода. Запросите новый код."),
 }
 
@@ -70,7 +70,7 @@ REQUIRED_PASSWORD = _l("Введите пароль")
 REPEAT_PASSWORD = _l("Повторите пароль")
 PASSWORDS_DIFFER = _l("Пароли не совпадают")
 REQUIRED_CERTIFICATE = _l("Укажите номер свидетельства о рождении")
-REQUIRED_STATUS = _l("Выберите, ходит ли ребенок в детский сад или стоит в очереди")
+REQUIRED_STATUS = _l("Выберите, ходит ли ребёнок в детский сад или стоит в очереди")
 AGREE_TERMS = _l("Подтвердите, что ознакомились с соглашением об ответственности сторон")
 AGREE_CONTACTS = _l("Подтвердите согласие на использование контактных данных")
 WRONG_CREDENTIALS = _l("Неверный ИИН или пароль")
@@ -83,7 +83,7 @@ SMS_BUDGET_SPENT = _l("Отправка SMS временно приостано�
 LINK_INVALID = _l("Ссылка недействительна или уже использована")
 REREG_CANCELLED = _l("Переоформление отменено.")
 SIGNED_OUT = _l("Вы вышли из Личного кабинета.")
-PHONE_FIRST = _l("Для этого ребенка было слишком много неверных ответов. Чтобы продолжить, сначала "
+PHONE_FIRST = _l("Для этого ребёнка было слишком много неверных ответов. Чтобы продолжить, сначала "
                  "подтвердите свой номер телефона: укажите свой ИИН и номер, зарегистрированный на вас в БМГ, "
                  "и введите код. Затем ответьте на вопросы Шага 1.")
 PHONE_CONFIRMED = _l("Номер телефона подтверждён. Теперь ответьте на вопросы Шага 1.")
@@ -206,8 +206,8 @@ def code_sent_where(channel: str, masked_phone: str) -> str:
 
 def code_hint(channel: str) -> str:
     if channel == codes.Channel.SMS.value:
-        return _("6 цифр из SMS")
-    return _("6 цифр из уведомления в приложении ed24.kz")
+        return _("6 цифр из SMS")
+    return _("6 цифр из уведомления в приложении ed24.kz")
 
 
 def delivery_state(state: codes.Delivery) -> str:
@@ -233,7 +233,7 @@ def binding_sms_problem(result: binding.SmsOutcome | None) -> str | None:
         return _("SMS с одноразовым паролем уже отправлено на этот номер. Новое можно запросить %(when)s.",
                  when=duration(result.wait))
     if isinstance(result, binding.SmsCapped):
-        return _("Слишком много SMS на этот номер или с вашего адреса. Попробуйте снова %(when)s.",
+        return _("Слишком много SMS на этот номер или с вашего IP-адреса. Попробуйте снова %(when)s.",
                  when=duration(result.wait))
     if result is None:
         return str(CODE_REFUSALS[codes.Refusal.NO_CODE])
@@ -296,7 +296,7 @@ def rereg_refusal(result: Any) -> str:
                  when=duration(result.locked_for))
     num = result.tries_left
     if not isinstance(result, reregistration.WrongApplicant):
-        return _("Ответы не совпадают с данными о ребенке. Проверьте все ответы и попробуйте ещё раз. "
+        return _("Ответы не совпадают с данными о ребёнке. Проверьте все ответы и попробуйте ещё раз. "
                  "Осталось попыток: %(num)d.", num=num)
     if result.error is reregistration.ApplicantError.NOT_A_PARENT:
         return _("Ваш ИИН должен совпадать с ИИН мамы или папы, указанным в Шаге 1. Осталось попыток: %(num)d.",
@@ -392,6 +392,6 @@ def event_text(kind: str, params: dict[str, Any]) -> str:
     if kind == "app_unbound":
         return _("Приложение ed24.kz отвязано от номера %(phone)s", phone=params.get("phone", ""))
     if kind == "children_moved":
-        return ngettext("%(num)d ребенок переоформлен на другого родителя",
+        return ngettext("%(num)d ребёнок переоформлен на другого родителя",
                         "%(num)d детей переоформлено на другого родителя", int(params.get("count", 1)))
     return _("Событие Личного кабинета")

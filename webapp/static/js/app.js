@@ -123,13 +123,15 @@
         button.textContent = button.getAttribute(show ? "data-hide" : "data-show");
       });
     });
+    // While the code is on its way, asking for another one waits (the server says so too).
+    scope.querySelectorAll("button[data-wait]").forEach(function (button) { button.disabled = true; });
     if (!navigator.clipboard) { return; }
     scope.querySelectorAll(".copy-button[hidden]").forEach(function (button) {
       button.hidden = false;
       var label = button.textContent;
       button.addEventListener("click", function () {
         var source = byId(button.getAttribute("data-copy-from"));
-        navigator.clipboard.writeText(source.getAttribute("data-copy") || source.textContent).then(function () {
+        navigator.clipboard.writeText(source.getAttribute("data-copy") || source.value || source.textContent).then(function () {
           button.textContent = button.getAttribute("data-copied");
           setTimeout(function () { button.textContent = label; }, 2000);
         });
@@ -187,7 +189,29 @@
     try { sessionStorage.setItem(DRAFTS, JSON.stringify(all)); } catch (err) { /* nothing kept */ }
   });
 
+  // --- Enter in a new password moves on to "Повторите пароль" while it is empty -----
+  document.addEventListener("keydown", function (e) {
+    var input = e.target;
+    if (e.key !== "Enter" || !input || input.name !== "password" || !input.form) { return; }
+    var repeat = input.form.querySelector('input[name="password_repeat"]');
+    if (repeat && !repeat.value) { e.preventDefault(); repeat.focus(); }
+  });
+
+  // --- WebOTP: Chrome on Android offers the code from the SMS ("@host #123456") ----
+  function askForSmsCode() {
+    var form = document.querySelector("form[data-web-otp]");
+    if (!form || !("OTPCredential" in window) || !navigator.credentials) { return; }
+    var input = form.querySelector('input[autocomplete="one-time-code"]');
+    if (!input) { return; }
+    var stop = new AbortController();
+    form.addEventListener("submit", function () { stop.abort(); });
+    navigator.credentials.get({otp: {transport: ["sms"]}, signal: stop.signal}).then(function (otp) {
+      if (otp && otp.code && !input.value) { input.value = otp.code; form.requestSubmit(); }
+    }).catch(function () { /* not offered, or the parent typed it */ });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    askForSmsCode();
     restoreDrafts();
     startCountdowns(document);
     wireButtons(document);
