@@ -201,6 +201,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def _fernet_keys(keys: list[str | bytes]) -> bool:
+    """Does every one of these read as a Fernet key (the outbox refuses to start otherwise)?"""
+    from cryptography.fernet import Fernet
+
+    try:
+        for key in keys:
+            Fernet(key)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def problems(config: Mapping[str, Any]) -> list[str]:
     """What every deployment needs, one line per setting, naming it."""
     found = list(config.get("_PROBLEMS", []))
@@ -212,6 +224,10 @@ def problems(config: Mapping[str, Any]) -> list[str]:
     if not config.get("OUTBOX_KEY"):
         found.append("OUTBOX_KEY: set a Fernet key (python -c 'from cryptography.fernet import Fernet; "
                      "print(Fernet.generate_key().decode())')")
+    for name in ("OUTBOX_KEY", "OUTBOX_KEY_FALLBACKS"):
+        value = config.get(name) or []
+        if not _fernet_keys([value] if isinstance(value, (str, bytes)) else value):
+            found.append(f"{name}: not a Fernet key (32 url-safe base64-encoded bytes; see OUTBOX_KEY)")
     if not str(config.get("PUBLIC_ORIGIN", "")).startswith(("https://", "http://")):
         found.append("PUBLIC_ORIGIN: the site's own origin, e.g. https://cabinet.ed24.kz (links in SMS use it)")
     return found

@@ -64,6 +64,22 @@ def test_hash_is_argon2id_and_verifies() -> None:
     assert not verify_password("not a hash", "anything")
 
 
-def test_argon2_parameters_are_owasps() -> None:
+def test_argon2_defaults_are_owasps() -> None:
+    # The unit tests run argon2 at its cheapest (conftest); production's default is OWASP's.
+    from webapp import config
+    from webapp.services import passwords
+
+    assert passwords.ARGON2 == {"memory_cost": 19 * 1024, "time_cost": 2, "parallelism": 1}
+    settings = config.from_environment({})
+    assert (settings["ARGON2_TIME_COST"], settings["ARGON2_MEMORY_KIB"]) == (2, 19 * 1024)
+
+
+def test_the_configured_cost_is_used_and_other_hashes_are_replaced() -> None:
+    from argon2 import PasswordHasher
+
+    from webapp.services.passwords import needs_rehash
+
     stored = hash_password("Tulpar!2024abc")
-    assert "$m=19456,t=2,p=1$" in stored
+    assert "$m=64,t=1,p=1$" in stored and not needs_rehash(stored)
+    older = PasswordHasher(memory_cost=128, time_cost=2, parallelism=1).hash("Tulpar!2024abc")
+    assert needs_rehash(older) and verify_password(older, "Tulpar!2024abc")

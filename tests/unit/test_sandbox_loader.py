@@ -22,10 +22,12 @@ def test_demo_data_is_valid_and_covers_the_personas() -> None:
     (lambda d: d["cabinets"][1].update(phone="12345"), "cabinets[1].phone"),
     (lambda d: d["cabinets"][0].update(password="weak"), "cabinets[0].password"),
     (lambda d: d["children"][0].update(status="sleeping"), "children[0].status"),
-    (lambda d: d["children"][0]["parents"].append("900515401231"), "children[0].parents[2]"),
+    # v3: the file is checked against the JSON Schema first, which names the list or object
+    (lambda d: d["children"][0]["parents"].append("900515401231"), "children[0].parents"),
     (lambda d: d["children"][0].update(cabinet_iin="880302301234"), "children[0].cabinet_iin"),
     (lambda d: d.update(extra=[]), "extra"),
-    (lambda d: d["app_devices"].append({}), "app_devices[4].phone"),
+    (lambda d: d["app_devices"].append({}), "app_devices[4]"),
+    (lambda d: d["app_devices"].append({"phone": "+7 705"}), "app_devices[4].phone"),
 ])
 def test_bad_file_says_where_and_changes_nothing(db, clock, mutate, location) -> None:
     load(db, DEMO_DATA, clock.now())

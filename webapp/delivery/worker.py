@@ -148,7 +148,7 @@ class Worker:
         key = idempotency_key(row.id)
         if row.channel == "sms":
             payload = self.sealer.open(row.sealed) if row.sealed else None
-            if row.sealed and payload is None:
+            if row.sealed_until is not None and payload is None:  # it carried a code or link, now gone:
                 return None  # its secret was retired (used, or the cabinet changed): nothing to send
             text = payload["text"] if payload else row.text
             return OutgoingSms(key=key, phone=row.phone or "", text=text, request_id=row.request_id)

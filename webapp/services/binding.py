@@ -139,7 +139,12 @@ class SmsCapped:
     wait: timedelta
 
 
-SmsOutcome = SmsSent | SmsTooSoon | SmsCapped
+@dataclass(frozen=True)
+class SmsBudgetSpent:
+    """The service's SMS budget (the operator's circuit breaker) is spent for now."""
+
+
+SmsOutcome = SmsSent | SmsTooSoon | SmsCapped | SmsBudgetSpent
 
 
 def send_sms(deps: Deps, phone: str, cabinet_id: int | None) -> SmsOutcome:
@@ -156,6 +161,9 @@ def send_sms(deps: Deps, phone: str, cabinet_id: int | None) -> SmsOutcome:
         deps.events.emit("binding_sms_refused", reason=counted.kind)
         if counted.kind == rules.binding_sms_wait_per_phone.kind:
             return SmsTooSoon(counted.wait)
+        if counted.kind == rules.sms_budget.kind:
+            deps.events.emit("sms_budget_spent")
+            return SmsBudgetSpent()
         return SmsCapped(counted.wait)
     otp = f"{secrets.randbelow(10 ** OTP_DIGITS):0{OTP_DIGITS}d}"
     _end_sms_secrets(db, phone, now)  # a new one cancels the previous
@@ -243,7 +251,7 @@ def _match(deps: Deps, phone: str, secret: str) -> BindingSecret | int | SecretR
         return live
     if step is not None:
         return step
-    recent = [_step(now) - n for n in range(2, 11)]
+    recent = [_step(now) - n for n in range(1, 11)]  # the previous minute too, once past its grace
     lapsed = any(r.ended_at is None for r in rows) or _cabinet_step(deps, phone, digits, recent, qr=False)
     return SecretRefusal.EXPIRED if lapsed else SecretRefusal.INVALID
 

@@ -171,7 +171,8 @@ def _take_sms(deps: Deps, target: Target) -> Capped | BudgetSpent | None:
     if isinstance(budget, limits.Refused):
         deps.events.emit("sms_budget_spent")
         return BudgetSpent()
-    slot = limits.take_backoff(db, rules.code_sms_wait_per_phone, target.phone, now)
+    # Per (phone, purpose), like the sends: re-registration's SMS never slow recovery's down.
+    slot = limits.take_backoff(db, rules.code_sms_wait_per_phone_and_purpose, f"{target.phone}|{target.purpose}", now)
     if isinstance(slot, limits.Refused):
         limits.release(db, rules.sms_budget, "all")
         deps.events.emit("code_refused", reason=slot.kind, purpose=target.purpose)
@@ -202,6 +203,8 @@ def message_failed(db: Session, now: datetime, rules: AccountLimits, message_id:
     settled = db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id,
                                                      OutboxMessage.status == "queued")
                          .values(status="failed", failed_at=now, claimed_until=None)).rowcount
+    if settled != 1:  # delivered or failed meanwhile: nothing to give back
+        return False
     code = db.scalar(select(ConfirmationCode).where(ConfirmationCode.message_id == message_id))
     if code is None:
         return settled == 1
@@ -210,7 +213,7 @@ def message_failed(db: Session, now: datetime, rules: AccountLimits, message_id:
     if isinstance(refund, limits.Taken) and code.send_bucket:
         limits.release(db, rules.codes_per_phone_and_purpose, code.send_bucket)
         if code.channel == Channel.SMS.value:
-            limits.give_back_backoff(db, rules.code_sms_wait_per_phone, code.phone, now)
+            limits.give_back_backoff(db, rules.code_sms_wait_per_phone_and_purpose, f"{code.phone}|{code.purpose}", now)
     return True
 
 
@@ -339,7 +342,8 @@ def verify(deps: Deps, target: Target, nonce: str, code: str) -> VerifyOutcome:
         claimed = db.execute(update(ConfirmationCode)
                              .where(ConfirmationCode.id == match.id, ConfirmationCode.used_at.is_(None))
                              .values(used_at=now)).rowcount
-        if claimed != 1:
+        if claimed != 1:  # a second submit of the right code: used by the first, no wrong try
+            limits.release_all(db, counted)
             db.commit()
             return Refusal.NO_CODE
         limits.release_all(db, counted)

@@ -70,7 +70,7 @@ class AccountLimits:
     # Confirmation codes: sending.
     code_resend_wait: Limit = Limit("code_resend", 1, MINUTE)
     codes_per_phone_and_purpose: Limit = Limit("code_sends_phone", 5, HOUR)
-    code_sms_wait_per_phone: Backoff = Backoff("code_sms_backoff", MINUTE, 60 * MINUTE, DAY)
+    code_sms_wait_per_phone_and_purpose: Backoff = Backoff("code_sms_backoff", MINUTE, 60 * MINUTE, DAY)
     failed_sends_given_back_per_phone: Limit = Limit("code_sends_refund", 1, HOUR)
     sms_budget: Limit = Limit("sms_budget", 2000, HOUR)  # the whole service: a circuit breaker
     # Confirmation codes: typing them.

@@ -86,6 +86,8 @@ def queue(deps: Deps, *, channel: str, kind: str, params: Mapping[str, str] | No
     if secret is not None:
         row.sealed = deps.sealer.seal({
             "text": words.message(channel, kind, {**base, **secret.shown()}),
+            # Once the code has expired (5 minutes) the link may still work (60): the text shows it alone.
+            "text_link_only": words.message(channel, kind, {**base, **secret.shown(), "code": CODE_MASK}),
             "code": secret.code or "", "link": secret.link or "",
             "code_until": secret.code_until.isoformat() if secret.code_until else "",
             "link_until": secret.link_until.isoformat() if secret.link_until else ""})
@@ -136,7 +138,11 @@ def open_message(sealer: Sealer, now: datetime, row: OutboxMessage) -> Opened:
         return value if value and until and datetime.fromisoformat(until) > now else None
 
     code, link = live(payload["code"], payload["code_until"]), live(payload["link"], payload["link_until"])
-    return Opened(payload["text"] if code or link else row.text, code, link)
+    if code:
+        return Opened(payload["text"], code, link)
+    if link:
+        return Opened(payload.get("text_link_only", row.text), None, link)
+    return Opened(row.text, None, None)
 
 
 def retire(deps: Deps, message_ids: Sequence[int | None]) -> None:

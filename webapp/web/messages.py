@@ -232,6 +232,8 @@ def binding_sms_problem(result: binding.SmsOutcome | None) -> str | None:
     if isinstance(result, binding.SmsTooSoon):
         return _("SMS с одноразовым паролем уже отправлено на этот номер. Новое можно запросить %(when)s.",
                  when=duration(result.wait))
+    if isinstance(result, binding.SmsBudgetSpent):
+        return str(SMS_BUDGET_SPENT)
     if isinstance(result, binding.SmsCapped):
         return _("Слишком много SMS на этот номер или с вашего IP-адреса. Попробуйте снова %(when)s.",
                  when=duration(result.wait))
