@@ -14,7 +14,7 @@ from . import codes, limits, outbox, passwords
 from .audit import audit, feed
 from .binding import is_bound
 from .context import Deps
-from .epoch import raise_epoch
+from .epoch import raise_epoch, subject
 
 
 def find(db: Session, iin: str) -> Cabinet | None:
@@ -33,6 +33,16 @@ def forget_failures(deps: Deps, cabinet: Cabinet) -> None:
     """A success reopens the IIN for everyone and clears this browser's own count."""
     limits.clear_all(deps.db, [(deps.limits.wrong_passwords_in_a_row_per_iin, cabinet.iin),
                                *password_limits(deps, cabinet.iin, cabinet.id)[1:]])
+
+
+def forget_sends(deps: Deps, cabinet: Cabinet) -> None:
+    """The owner just proved the SIM and every link died with the old password: the phone's
+    sends start afresh, so a stranger's later sends again leave a working link each."""
+    rules = deps.limits
+    for purpose in ("recovery", "setup"):
+        limits.clear_subject(deps.db, rules.codes_per_phone_and_purpose, f"{cabinet.phone}|{purpose}")
+        limits.clear_subject(deps.db, rules.code_sms_wait_per_phone_and_purpose, f"{cabinet.phone}|{purpose}")
+    limits.clear_subject(deps.db, rules.code_resend_wait, subject(cabinet))
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ def set_password(deps: Deps, cabinet: Cabinet, password: str, *, kind: str) -> N
     cabinet.session_epoch += 1
     raise_epoch(deps, cabinet)
     forget_failures(deps, cabinet)  # the locks of the old password go with it
+    forget_sends(deps, cabinet)
     if kind == "reregistered":  # a re-registration is audited and told once, with what moved
         return
     audit(deps, kind, iin=cabinet.iin)

@@ -28,6 +28,7 @@ from . import limits, links, outbox
 from .clock import as_utc, seconds_until, whole_seconds
 from .context import Deps
 from .limits import AccountLimits
+from .sql import affected
 
 LENGTH = 6
 LIFETIME = timedelta(minutes=5)
@@ -129,8 +130,9 @@ def send(deps: Deps, target: Target, nonce: str, channel: Channel) -> SendOutcom
             limits.release_all(db, taken)
             db.commit()
             deps.events.emit("code_refused", reason=counted.kind, purpose=target.purpose)
-            if counted.kind == rules.code_resend_wait.kind:
+            if counted.kind == rules.code_resend_wait.kind and _latest(deps, target, nonce) is not None:
                 return TooSoon(whole_seconds(counted.wait))
+            # Another browser's code went to this phone a moment ago: its message carries a link.
             return Capped(counted.wait)
         taken.append(counted)
     if channel is Channel.SMS:
@@ -200,9 +202,9 @@ def _previous_wait(deps: Deps, target: Target, nonce: str) -> TooSoon | StillSen
 def message_failed(db: Session, now: datetime, rules: AccountLimits, message_id: int) -> bool:
     """A code's message finally failed: a new code may be asked at once, and the send is given
     back (at most once an hour per phone). False when it was settled already."""
-    settled = db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id,
+    settled = affected(db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id,
                                                      OutboxMessage.status == "queued")
-                         .values(status="failed", failed_at=now, claimed_until=None)).rowcount
+                         .values(status="failed", failed_at=now, claimed_until=None)))
     if settled != 1:  # delivered or failed meanwhile: nothing to give back
         return False
     code = db.scalar(select(ConfirmationCode).where(ConfirmationCode.message_id == message_id))
@@ -339,9 +341,9 @@ def verify(deps: Deps, target: Target, nonce: str, code: str) -> VerifyOutcome:
     match = next((row for row in tried if deps.keys.matches(row.code_hash, *_code_parts(target, code))), None)
     if match is not None:
         # A conditional update, so two simultaneous submits cannot both use the code.
-        claimed = db.execute(update(ConfirmationCode)
+        claimed = affected(db.execute(update(ConfirmationCode)
                              .where(ConfirmationCode.id == match.id, ConfirmationCode.used_at.is_(None))
-                             .values(used_at=now)).rowcount
+                             .values(used_at=now)))
         if claimed != 1:  # a second submit of the right code: used by the first, no wrong try
             limits.release_all(db, counted)
             db.commit()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Counter
 from .clock import as_utc, seconds_until
+from .sql import affected
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
@@ -228,7 +229,7 @@ def clear_all(db: Session, wanted: list[tuple[Limit, str]]) -> None:
                                                for limit, key in wanted))))
 
 
-def clear_subject(db: Session, limit: Limit, subject: str) -> None:
+def clear_subject(db: Session, limit: Limit | Backoff, subject: str) -> None:
     """Forget a subject's counts in every bucket (the strangers' and each known device's)."""
     db.execute(delete(Counter).where(Counter.kind == limit.kind,
                                      or_(Counter.key == subject, Counter.key.startswith(f"{subject}|dev:"))))
@@ -238,9 +239,9 @@ def wait(db: Session, limit: Limit, key: str, now: datetime) -> timedelta | None
     """Time left while `key` has used up `limit` (without counting anything), else None."""
     row = db.execute(select(Counter.count, Counter.window_ends)
                      .where(Counter.kind == limit.kind, Counter.key == key)).first()
-    if row is None or row.count < limit.max:
+    if row is None or row[0] < limit.max:
         return None
-    left = as_utc(row.window_ends) - now
+    left = as_utc(row[1]) - now
     return left if left > timedelta(0) else None
 
 
@@ -261,6 +262,6 @@ def window_left(db: Session, limit: Limit, key: str, now: datetime) -> int:
 
 def purge_ended(db: Session, now: datetime, keep: timedelta = DAY) -> int:
     """Delete counts whose window ended more than `keep` ago (a growing wait remembers a day)."""
-    return db.execute(delete(Counter).where(Counter.window_ends < now - keep)).rowcount or 0
+    return affected(db.execute(delete(Counter).where(Counter.window_ends < now - keep))) or 0
 
 
