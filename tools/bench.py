@@ -1,6 +1,6 @@
 """make bench: the product against a bare Flask "hello" app, both in gunicorn, in one run.
 
-Two gunicorns (2 sync workers each) on free loopback ports: scripts/bench_app.py (one
+Two gunicorns (2 sync workers each) on free loopback ports: tools/bench_app.py (one
 route, nothing else) and the product, `webapp:create_app()`, configured as production
 serves these pages but without the sandbox (SANDBOX=0, gateways named explicitly,
 a fresh SQLite database after db-upgrade, the rate limiter off: the bench measures the
@@ -10,7 +10,8 @@ hello (first and last: the baseline is their mean), each inline-validation fragm
 and three anonymous pages; every request carries a browser's Accept-Encoding.
 
 Prints per target requests/s, p50, p99 and the ratio to the hello, with the MET / NOT
-MET of issue 10's targets; the workers' CPU time per request (steadier than requests/s
+MET of the targets (pages at least 0.3x the hello's req/s with a p99 at most 4x its p99,
+fragments 0.6x and 2x); the workers' CPU time per request (steadier than requests/s
 when the machine is shared) and the CPU other processes used meanwhile (a warning when
 the run was not quiet); the sign-in page's compressed weight; the requests typing an IIN
 causes; sign-ins per second per worker with the argon2 parameters in use.
@@ -42,7 +43,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 SECONDS = int(os.environ.get("BENCH_SECONDS") or 8)
 WARMUP_SECONDS = 1
@@ -51,17 +51,19 @@ THREADS, CONNECTIONS = 2, 32
 BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate, br"}
 VALID_IIN = "910412405176"
 
-FRAGMENT_RATIO, FRAGMENT_P99_MS = 0.5, 20.0
-PAGE_RATIO, PAGE_P99_MS = 0.2, 40.0
+# Goals: req/s at least this share of the hello's, p99 at most this multiple of the hello's p99.
+FRAGMENT_RATIO, FRAGMENT_P99_TIMES = 0.6, 2.0
+PAGE_RATIO, PAGE_P99_TIMES = 0.3, 4.0
 WEIGHT_KB = 40
 OTHERS_MAX = 15.0  # % of one core used by other processes during a measurement: "not quiet"
 OWASP_MIN = {"memory_cost": 19 * 1024, "time_cost": 2, "parallelism": 1}
 
 GATEWAYS = {
-    "APP_NOTIFIER": "webapp.sandbox.gateways:SandboxNotifier",
-    "SMS_GATEWAY": "webapp.sandbox.gateways:SandboxSms",
-    "REGISTRY": "webapp.sandbox.gateways:SandboxRegistry",
+    "SMS_GATEWAY": "webapp.sandbox.fake_gateways:SandboxSms",
+    "PUSH_GATEWAY": "webapp.sandbox.fake_gateways:SandboxPush",
+    "REGISTRY": "webapp.sandbox.fake_gateways:SandboxRegistry",
 }
+SLOW_SMS = "bench_gateways:TenSecondSms"
 
 
 # -- processes ---------------------------------------------------------------------------
@@ -372,6 +374,52 @@ def argon2_verify_ms(rounds: int = 20) -> tuple[dict[str, int], str, float]:
     return dict(passwords.ARGON2), stored.rsplit("$", 2)[0], statistics.median(times) * 1000
 
 
+# -- a POST that queues an SMS while the SMS gateway takes 10 s -------------------------------------
+
+def slow_gateway_posts(folder: Path, rounds: int = 5) -> list[float]:
+    """Milliseconds of "Получить код по SMS" (case 2: queues the code's SMS) with an SMS gateway
+    that takes 10 s, each in a fresh sandbox namespace; the outbox worker runs in-process."""
+    import http.cookiejar
+    import json
+    import urllib.request
+
+    server = Server("product-slow-sms", free_port())
+    SERVERS.append(server)
+    env = dict(os.environ)
+    env.update(SANDBOX="1", SMS_GATEWAY=SLOW_SMS, DATABASE_URL=f"sqlite:///{folder}/slow.sqlite3",
+               OUTBOX_INPROCESS="1", RATELIMIT_ENABLED="0", PUBLIC_ORIGIN="http://127.0.0.1",
+               SECRET_KEY=secrets.token_urlsafe(36), PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tools'}")
+    flask = [sys.executable, "-m", "flask", "--app", "webapp"]
+    subprocess.run([*flask, "db-upgrade"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run([*flask, "sandbox", "load-demo"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    server.start("webapp:create_app()", ROOT, env, folder)
+    server.wait_ready("/livez")
+    times = []
+    try:
+        for _ in range(rounds):
+            made = urllib.request.urlopen(urllib.request.Request(
+                server.base + "/sandbox/api/namespaces", data=b"{}", method="POST",
+                headers={"Content-Type": "application/json"}), timeout=30)
+            ns = json.load(made)["namespace"]
+            jar = http.cookiejar.CookieJar()
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+            opener.addheaders = [("X-Sandbox-Namespace", ns)]
+            page = opener.open(server.base + "/ru/cabinet/recovery", timeout=30).read().decode()
+            found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+            assert found, "no CSRF token on the recovery page"
+            token = found.group(1)
+            opener.open(server.base + "/ru/cabinet/recovery/start",
+                        urllib.parse.urlencode({"csrf_token": token, "iin": "870123302154"}).encode(), timeout=30)
+            started = time.perf_counter()
+            answer = opener.open(server.base + "/ru/cabinet/recovery/sms-code",
+                                 urllib.parse.urlencode({"csrf_token": token}).encode(), timeout=30)
+            times.append((time.perf_counter() - started) * 1000)
+            assert "Отправляем" in answer.read().decode(), "the code page should say the SMS is on its way"
+    finally:
+        server.stop()
+    return times
+
+
 # -- the run -------------------------------------------------------------------------------------
 
 def product_env(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
@@ -382,8 +430,9 @@ def product_env(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
     for name in config.from_environment({}):  # nothing from the caller's shell changes the run
         env.pop(name, None)
     shown = {"SANDBOX": "0", **GATEWAYS, "SECRET_KEY": "<48 random characters>",
-             "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3", "RATELIMIT_ENABLED": "0"}
-    env.update(shown, SECRET_KEY=secrets.token_urlsafe(36), PYTHONPATH=str(ROOT))
+             "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3", "RATELIMIT_ENABLED": "0",
+             "OUTBOX_INPROCESS": "0", "PUBLIC_ORIGIN": "http://127.0.0.1", "LOG_LEVEL": "INFO"}
+    env.update(shown, SECRET_KEY=secrets.token_urlsafe(36), PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tools'}")
     return env, shown
 
 
@@ -398,17 +447,17 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "flask", "--app", "webapp", "db-upgrade"], cwd=ROOT, env=env,
                        check=True, capture_output=True, timeout=120)
         hello_env = {k: v for k, v in env.items() if k != "PYTHONPATH"}
-        hello.start("bench_app:app", ROOT / "scripts", hello_env, folder)
+        hello.start("bench_app:app", ROOT / "tools", hello_env, folder)
         product.start("webapp:create_app()", ROOT, env, folder)
         hello.wait_ready("/")
         product.wait_ready("/healthz")
 
         print(f"ed24-cabinet bench: wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency on 127.0.0.1 "
               f"({os.cpu_count()} cores; wrk shares them with the servers)")
-        print(f"  baseline: bare Flask hello, scripts/bench_app.py: gunicorn --workers 2 (sync) "
+        print(f"  baseline: bare Flask hello, tools/bench_app.py: gunicorn --workers 2 (sync) "
               f"'bench_app:app' on :{hello.port}")
         print(f"  product:  gunicorn --workers 2 (sync) 'webapp:create_app()' on :{product.port}, "
-              "no access log, after `flask --app webapp db-upgrade`, with")
+              "its JSON request log line on, after `flask --app webapp db-upgrade`, with")
         for name, value in shown.items():
             print(f"            {name}={value}")
         print("            (PRODUCTION unset: it refuses SQLite and memory:// limits; the sandbox gateways"
@@ -461,6 +510,8 @@ def main() -> int:
         weight = page_weight(product, page)
         trigger = iin_trigger(page)
         typed = typed_iin_requests(product)
+        product.stop()
+        slow = slow_gateway_posts(folder)
     finally:
         for server in (hello, product):
             try:
@@ -470,13 +521,14 @@ def main() -> int:
         shutil.rmtree(folder, ignore_errors=True)
 
     params, prefix, verify_ms = argon2_verify_ms()
-    report(baseline, targets, weight, trigger, typed, params, prefix, verify_ms)
+    report(baseline, targets, weight, trigger, typed, params, prefix, verify_ms, slow)
     print(f"\n(bench took {time.monotonic() - t_start:.0f}s; both gunicorns stopped, {folder} removed)")
     return 0
 
 
 def report(baseline: Target, targets: list[Target], weight: list[tuple[str, str, int, int]], trigger: str,
-           typed: tuple[int, list[str]] | str, params: dict[str, int], prefix: str, verify_ms: float) -> None:
+           typed: tuple[int, list[str]] | str, params: dict[str, int], prefix: str, verify_ms: float,
+           slow: list[float]) -> None:
     b = baseline.result
     base = b["rps"]
     first, last = b["runs"]  # type: ignore[misc]
@@ -496,11 +548,11 @@ def report(baseline: Target, targets: list[Target], weight: list[tuple[str, str,
         problems = f", {r['errors']:.0f} socket errors, {r['timeouts']:.0f} timeouts" \
             if r["errors"] or r["timeouts"] else ""
         line(t.name, r, problems)
-        ratio, p99_limit = (FRAGMENT_RATIO, FRAGMENT_P99_MS) if t.kind == "fragment" else (PAGE_RATIO, PAGE_P99_MS)
+        ratio, p99_times = (FRAGMENT_RATIO, FRAGMENT_P99_TIMES) if t.kind == "fragment" else (PAGE_RATIO, PAGE_P99_TIMES)
         clean = r["not200"] == 0 and r["errors"] == 0 and r["timeouts"] == 0
-        ok = r["rps"] / base >= ratio and r["p99"] <= p99_limit and clean
-        got = f"{r['rps'] / base:.2f}x, p99 {r['p99']:.1f} ms" + ("" if clean else ", failed responses")
-        rows.append((t.name, f">= {ratio}x, p99 <= {p99_limit:.0f} ms", got, ok))
+        ok = r["rps"] / base >= ratio and r["p99"] <= p99_times * b["p99"] and clean
+        got = f"{r['rps'] / base:.2f}x, p99 {r['p99'] / b['p99']:.1f}x" + ("" if clean else ", failed responses")
+        rows.append((t.name, f">= {ratio}x, p99 <= {p99_times:.0f}x", got, ok))
     print("ratio = req/s / the hello's; CPU ms/req = the 2 gunicorn workers' CPU time per request "
           "(steadier than req/s on a shared machine); CPU ratio = the hello's CPU per request / this one's; "
           "others = CPU used meanwhile by other processes, in % of one core")
@@ -523,6 +575,11 @@ def report(baseline: Target, targets: list[Target], weight: list[tuple[str, str,
         print(f"  in Chromium: {typed}")
     else:
         print(f"  in Chromium (120 ms between keys, then Tab): {typed[0]} requests, events {', '.join(typed[1])}")
+
+    print(f"\n\"Получить код по SMS\" (case 2: the code's SMS queued) with an SMS gateway that takes 10 s, "
+          f"{len(slow)} times: " + ", ".join(f"{ms:.0f}" for ms in slow) + " ms")
+    rows.append(("POST queueing an SMS, 10 s gateway", "< 200 ms (a DB write)", f"max {max(slow):.0f} ms",
+                 max(slow) < 200))
 
     per_worker = 1000 / verify_ms
     print(f"\nsign-in password check: argon2id {params} -> {prefix}$...")
