@@ -62,7 +62,6 @@ CODE_FORMAT = {
 
 CODE_REFUSALS = {
     codes.Refusal.NO_CODE: _l("Код не запрашивался или уже использован. Запросите новый код."),
-    codes.Refusal.EXPIRED: _l("Срок действия кода истёк (5 минут). Запросите новый код."),
     codes.Refusal.USED_UP: _l("Для этого кода исчерпаны попытки ввода. Запросите новый код."),
 }
 
@@ -89,14 +88,22 @@ PHONE_FIRST = _l("Для этого ребёнка было слишком мн�
 PHONE_CONFIRMED = _l("Номер телефона подтверждён. Теперь ответьте на вопросы Шага 1.")
 
 
+def minutes(held: timedelta) -> int:
+    return whole_seconds(held) // 60
+
+
+def code_expired() -> str:
+    return _("Срок действия кода истёк (%(num)d мин.). Запросите новый код.", num=minutes(codes.LIFETIME))
+
+
 def confirmation_expired() -> str:
-    return _("Время на смену пароля истекло (%(minutes)d минут). Запросите новый код подтверждения.",
-             minutes=whole_seconds(recovery.CONFIRMATION_HOLDS) // 60)
+    return _("Время на смену пароля истекло (%(num)d мин.). Запросите новый код подтверждения.",
+             num=minutes(recovery.CONFIRMATION_HOLDS))
 
 
 def step1_expired() -> str:
-    return _("Время на Шаг 2 истекло (%(minutes)d минут). Ответьте на вопросы ещё раз.",
-             minutes=whole_seconds(reregistration.STEP1_HOLDS) // 60)
+    return _("Время на Шаг 2 истекло (%(num)d мин.). Ответьте на вопросы ещё раз.",
+             num=minutes(reregistration.STEP1_HOLDS))
 
 
 def iin_error(error: IinError | None) -> str | None:
@@ -192,7 +199,8 @@ def code_refusal(result: codes.VerifyOutcome, *, links: bool = True) -> str:
         return _("Неверный код. Осталось попыток: %(num)d.", num=result.tries_left)
     if isinstance(result, codes.Locked):
         return code_locked(result.wait, links=links)
-    assert isinstance(result, codes.Refusal)
+    if result is codes.Refusal.EXPIRED:
+        return code_expired()
     return str(CODE_REFUSALS[result])
 
 
