@@ -63,6 +63,22 @@ def register_cli(app: Flask) -> None:
         upgrade_database(current_app, revision)
         click.echo(f"database is at revision {revision}")
 
+    @app.cli.command("db-downgrade")
+    @click.option("--revision", required=True, help="The revision to go back to, e.g. 0002 (CHANGELOG.md says when).")
+    def db_downgrade(revision: str) -> None:
+        """Go back to an older schema, once every server runs the release that matches it."""
+        from alembic import command
+
+        url = current_app.config["DATABASE_URL"]
+        engine = make_engine(url)
+        try:
+            cfg = alembic_config(url)
+            cfg.attributes["connection_engine"] = engine
+            command.downgrade(cfg, revision)
+        finally:
+            engine.dispose()
+        click.echo(f"database is at revision {revision}")
+
     @app.cli.command("worker")
     def worker() -> None:
         """Deliver the outbox until stopped (SIGTERM finishes the message under way)."""
@@ -101,7 +117,7 @@ def register_cli(app: Flask) -> None:
         config = current_app.config
         with new_session(current_app) as db:
             done = purge(db, datetime.now(timezone.utc), audit_days=config["AUDIT_RETENTION_DAYS"],
-                         outbox_days=int(config.get("OUTBOX_KEEP_DAYS") or 7))
+                         outbox_days=config["OUTBOX_KEEP_DAYS"])
         click.echo(" ".join(f"{name}={count}" for name, count in done.items()))
 
     if not app.config["SANDBOX"]:

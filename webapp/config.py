@@ -136,6 +136,7 @@ def from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         "RATELIMIT_BAD_CSRF": read.text("RATELIMIT_BAD_CSRF", "30 per minute"),
         # Operations.
         "AUDIT_RETENTION_DAYS": read.number("AUDIT_RETENTION_DAYS", 90, minimum=1),
+        "OUTBOX_KEEP_DAYS": read.number("OUTBOX_KEEP_DAYS", 7, minimum=1),
         "LOG_LEVEL": read.text("LOG_LEVEL", "INFO").upper(),
         "METRICS_ADDRESS": read.raw("METRICS_ADDRESS"),   # host:port of the private listener
         "METRICS_ALLOW": read.items("METRICS_ALLOW") or ["127.0.0.1", "::1"],

@@ -128,7 +128,7 @@ def configure_logging(level: str = "INFO", stream: Any = None) -> None:
     handler.addFilter(_RequestIdFilter())
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("werkzeug", "httpx", "httpcore", "urllib3", "google"):
+    for noisy in ("werkzeug", "httpx", "httpcore", "urllib3", "google", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -3,7 +3,7 @@ cabinet's security epoch, sandbox namespaces
 
 Expand-then-contract: this migration only adds (tables, nullable columns, columns
 with a server default, indexes), so app servers still on the previous release keep
-working against the new schema during a rolling deploy (tests/integration/
+working against the new schema during a rolling deploy (tests/ops/
 test_migrations.py runs the previous release against it). What v3 no longer uses
 (the notifications table, app_devices.device_key_hash) is dropped by the next
 release's contract migration, once no server runs the previous code. See CHANGELOG.md.
