@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 from flask import Flask
@@ -15,11 +16,12 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 from flask_babel import gettext as _gettext
 from flask_babel import ngettext as _ngettext
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from webapp import create_app
 from webapp.db import make_engine, new_session
-from webapp.models import Base, OutboxMessage
+from webapp.models import Base, Counter, OutboxMessage
 from webapp.sandbox.loader import DEMO, load
 from webapp.services.clock import FakeClock
 from webapp.services.outbox import open_message
@@ -62,6 +64,15 @@ TEST_CONFIG: dict[str, Any] = {
     # argon2's cost comes from configuration: the lowest in tests, OWASP's in production.
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_KIB": 64,
+}
+
+
+# The sandbox's gateways named explicitly, for an app with SANDBOX off (a production-like app).
+SANDBOX_OFF: dict[str, Any] = {
+    "SANDBOX": False,
+    "SMS_GATEWAY": "webapp.sandbox.fake_gateways:SandboxSms",
+    "PUSH_GATEWAY": "webapp.sandbox.fake_gateways:SandboxPush",
+    "REGISTRY": "webapp.sandbox.fake_gateways:SandboxRegistry",
 }
 
 
@@ -116,25 +127,71 @@ def _catalog_app() -> Flask:
     return _catalogs[0]
 
 
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
+
+
+def plain(text: str) -> str:
+    """Typographic spaces (no-break, thin) read as spaces: what Page.text compares with."""
+    return text.translate(_SPACES)
+
+
+def _msgid(msgid: str) -> str:
+    """The catalog's own spelling of a msgid typed with plain spaces (e.g. "12\u00a0цифр")."""
+    from flask_babel import get_translations
+
+    catalog = getattr(get_translations(), "_catalog", {})
+    index = _msgids.get(id(catalog))
+    if index is None:
+        index = {plain(key): key for key in catalog if isinstance(key, str)}
+        index.update({plain(key[0]): key[0] for key in catalog if isinstance(key, tuple)})  # plurals
+        _msgids[id(catalog)] = index
+    return index.get(plain(msgid), msgid)
+
+
+_msgids: dict[int, dict[str, str]] = {}
+
+
 def t(lang: str, msgid: str, **variables: Any) -> str:
-    """A text as the catalog words it in `lang` (tests never retype Kazakh)."""
+    """A text as the catalog words it in `lang` (tests never retype Kazakh), with plain spaces."""
     with _catalog_app().test_request_context(), force_locale(lang):
-        return _gettext(msgid, **variables)
+        return plain(_gettext(_msgid(msgid), **variables))
+
+
+def say(lang: str, what: Any, *args: Any, **kwargs: Any) -> str:
+    """What webapp/web/messages.py says in `lang`: a (lazy) text of it, or one of its functions
+    called with the services' answer (the wording is the app's own, from the catalogs)."""
+    with _catalog_app().test_request_context(), force_locale(lang):
+        return plain(str(what(*args, **kwargs) if callable(what) and not hasattr(what, "_args") else what))
 
 
 def tn(lang: str, singular: str, plural: str, num: int) -> str:
     with _catalog_app().test_request_context(), force_locale(lang):
-        return _ngettext(singular, plural, num)
+        return plain(_ngettext(_msgid(singular), _msgid(plural), num))
+
+
+def location(response: Any) -> str:
+    """Where a redirect sends the browser: a path of this site (never a host), no fragment."""
+    target = response.headers.get("Location", "")
+    parts = urlsplit(target)
+    assert not parts.netloc or parts.netloc in ("localhost", "127.0.0.1"), target
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class Page:
-    """What a person sees on a page: its texts, errors, fields and buttons."""
+    """What a person sees on a page: its texts, errors, fields and buttons.
 
-    def __init__(self, response: Any) -> None:
+    `url` is the path the page was finally read from; `redirects` the statuses of the
+    redirects followed to get there (a POST answered with 303 and its GET: [303])."""
+
+    def __init__(self, response: Any, redirects: list[int] | None = None) -> None:
         self.response = response
         self.status = response.status_code
         self.html = response.get_data(as_text=True)
         self.soup = BeautifulSoup(self.html, "html.parser")
+        request = getattr(response, "request", None)
+        query = request.query_string.decode() if request is not None else ""
+        self.url = (request.path + (f"?{query}" if query else "")) if request is not None else ""
+        self.redirects = list(redirects or [])
 
     @property
     def title(self) -> str:
@@ -160,8 +217,14 @@ class Page:
         el = self.soup.find(id=f"{field_id}-error")
         return " ".join(el.get_text(" ").split()) if el else ""
 
+    CONTROLS = ("input", "select", "textarea", "fieldset")
+
+    def control(self, field_id: str) -> Any:
+        """The form control with this id (an element of another kind with the same id is no field)."""
+        return self.soup.find(self.CONTROLS, id=field_id)
+
     def value(self, field_id: str) -> str | None:
-        el = self.soup.find(id=field_id)
+        el = self.control(field_id)
         return el.get("value") if el else None
 
     def buttons(self) -> list[str]:
@@ -171,19 +234,34 @@ class Page:
         return [" ".join(n.get_text(" ").split()) for n in self.soup.select(".notice")]
 
     def has_field(self, field_id: str) -> bool:
-        return self.soup.find(id=field_id) is not None
+        return self.control(field_id) is not None
+
+    def field_value(self, name: str) -> str | None:
+        """The value an input named `name` carries now (None when there is no such input)."""
+        el = self.soup.find("input", attrs={"name": name})
+        return el.get("value") if el else None
 
     def __contains__(self, text: str) -> bool:
         return text in self.text
 
 
 class Browser:
-    """A test client that sends the page's CSRF token, like a browser submitting a form."""
+    """A test client that sends the page's CSRF token, like a browser submitting a form.
 
-    def __init__(self, app: Flask) -> None:
+    `address` is the client address the server sees; `namespace` a sandbox namespace
+    this browser carries (the X-Sandbox-Namespace header) on every request."""
+
+    MAX_REDIRECTS = 3
+
+    def __init__(self, app: Flask, *, address: str | None = None, namespace: str | None = None) -> None:
         self.app = app
         self.client: FlaskClient = app.test_client()
         self.last: Any = None
+        self.namespace = namespace
+        if address is not None:
+            self.client.environ_base["REMOTE_ADDR"] = address
+        if namespace is not None:
+            self.client.environ_base["HTTP_X_SANDBOX_NAMESPACE"] = namespace
 
     @property
     def clock(self) -> FakeClock:
@@ -214,36 +292,47 @@ class Browser:
         self.last = self.client.post(url, data=payload, headers=headers, **kwargs)
         return self.last
 
-    def page(self, url: str) -> Page:
-        return Page(self.get(url))
+    def page(self, url: str, **kwargs: Any) -> Page:
+        return Page(self.get(url, **kwargs))
+
+    def follow(self, response: Any) -> Page:
+        """Follow redirects (post/redirect/get answers 303) until a page, as a browser would."""
+        statuses: list[int] = []
+        while response.status_code in (301, 302, 303, 307, 308) and "Location" in response.headers:
+            assert len(statuses) < self.MAX_REDIRECTS, f"more than {self.MAX_REDIRECTS} redirects: {statuses}"
+            statuses.append(response.status_code)
+            response = self.get(location(response))
+        return Page(response, statuses)
 
     def submit(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Page:
-        """POST a form and follow the redirect, as a browser would."""
-        response = self.post(url, data, **kwargs)
-        if response.status_code in (302, 303) and "Location" in response.headers:
-            response = self.get(response.headers["Location"])
-        return Page(response)
+        """POST a form and follow the redirects to the page it leads to, as a browser would."""
+        return self.follow(self.post(url, data, **kwargs))
 
-    # -- journeys --
+    def signed_in(self, lang: str = "ru") -> bool:
+        """Does this browser reach the cabinet (a GET: nothing is sent or counted)?"""
+        return self.get(f"/{lang}/cabinet/").status_code == 200
+
+    # -- journeys (each answers the page the browser lands on) --
     def step1(self, lang: str, iin: str) -> Any:
         return self.post(f"/{lang}/cabinet/login", {"iin": iin, **AGREE})
 
-    def sign_in(self, lang: str, iin: str, password: str) -> Any:
+    def sign_in(self, lang: str, iin: str, password: str) -> Page:
+        """ШАГ 1 and ШАГ 2; the page is the cabinet (url /<lang>/cabinet/) when it worked."""
         self.step1(lang, iin)
-        return self.post(f"/{lang}/cabinet/login/password", {"password": password})
+        return self.submit(f"/{lang}/cabinet/login/password", {"password": password})
 
     def start_recovery(self, lang: str, iin: str) -> Page:
         return self.submit(f"/{lang}/cabinet/recovery/start", {"iin": iin})
 
-    def confirm_code(self, lang: str, code: str) -> Any:
-        return self.post(f"/{lang}/cabinet/recovery/code", {"code": code})
+    def confirm_code(self, lang: str, code: str) -> Page:
+        return self.submit(f"/{lang}/cabinet/recovery/code", {"code": code})
 
-    def new_password(self, lang: str, password: str = NEW_PASSWORD, repeat: str | None = None) -> Any:
-        return self.post(f"/{lang}/cabinet/recovery/password",
-                         {"password": password, "password_repeat": password if repeat is None else repeat})
+    def new_password(self, lang: str, password: str = NEW_PASSWORD, repeat: str | None = None) -> Page:
+        return self.submit(f"/{lang}/cabinet/recovery/password",
+                           {"password": password, "password_repeat": password if repeat is None else repeat})
 
-    def answer_step1(self, lang: str, **answers: str) -> Any:
-        return self.post(f"/{lang}/cabinet/reregister/answers", {**AMINA_ANSWERS, **answers})
+    def answer_step1(self, lang: str, **answers: str) -> Page:
+        return self.submit(f"/{lang}/cabinet/reregister/answers", {**AMINA_ANSWERS, **answers})
 
 
 @dataclass(frozen=True)
@@ -258,11 +347,18 @@ class Received:
     status: str
 
 
-def outbox(app: Flask, phone: str) -> list[Received]:
+def database(app: Flask, namespace: str | None = None) -> Session:
+    """A session on the app's database, or on a sandbox namespace's."""
+    if namespace is not None:
+        return app.extensions["namespace_databases"].session(namespace)
+    return new_session(app)
+
+
+def outbox(app: Flask, phone: str, *, namespace: str | None = None) -> list[Received]:
     """What was queued for the phone, newest first (app notifications and SMS): the outbox
     rows as the phone would read them once delivered."""
     sealer = app.extensions["deps_shared"]["sealer"]
-    with new_session(app) as db:
+    with database(app, namespace) as db:
         now = app.extensions["clock"].at(db)
         rows = list(db.scalars(select(OutboxMessage).where(OutboxMessage.phone == phone)
                                .order_by(OutboxMessage.id.desc())))
@@ -281,38 +377,49 @@ def deliver(app: Flask) -> int:
     return deliver_everywhere(app)
 
 
-def latest_secret(app: Flask, phone: str, channel: str, kind: str) -> str:
+def latest_secret(app: Flask, phone: str, channel: str, kind: str, *, namespace: str | None = None) -> str:
     """What the parent reads on the phone: the newest code or one-time password of a kind."""
-    for n in outbox(app, phone):
+    for n in outbox(app, phone, namespace=namespace):
         if n.channel == channel and n.kind == kind:
             assert n.code
             return n.code
     raise AssertionError(f"nothing of {channel}:{kind} was sent to {phone}")
 
 
-def latest_code(app: Flask, phone: str, channel: str = "app") -> str:
+def latest_code(app: Flask, phone: str, channel: str = "app", *, namespace: str | None = None) -> str:
     """The newest confirmation code sent to the phone, whatever its purpose."""
-    for n in outbox(app, phone):
+    for n in outbox(app, phone, namespace=namespace):
         if n.channel == channel and n.kind.startswith("code_") and n.kind != "code_wrong_streak":
             assert n.code
             return n.code
     raise AssertionError(f"no code was sent to {phone} by {channel}")
 
 
-def latest_link(app: Flask, phone: str) -> str:
-    for n in outbox(app, phone):
+def latest_link(app: Flask, phone: str, *, namespace: str | None = None) -> str:
+    for n in outbox(app, phone, namespace=namespace):
         if n.link:
             return n.link
     raise AssertionError(f"no link was sent to {phone}")
 
 
-def latest_sms_otp(app: Flask, phone: str) -> str:
-    return latest_secret(app, phone, "sms", "binding_otp")
+def latest_sms_otp(app: Flask, phone: str, *, namespace: str | None = None) -> str:
+    return latest_secret(app, phone, "sms", "binding_otp", namespace=namespace)
 
 
-def kinds(app: Flask, phone: str) -> list[str]:
+def kinds(app: Flask, phone: str, *, namespace: str | None = None) -> list[str]:
     """What reached the phone, oldest first, as "app:kind" / "sms:kind"."""
-    return [f"{n.channel}:{n.kind}" for n in reversed(outbox(app, phone))]
+    return [f"{n.channel}:{n.kind}" for n in reversed(outbox(app, phone, namespace=namespace))]
+
+
+def counts(app: Flask, *, namespace: str | None = None) -> dict[tuple[str, str], int]:
+    """Every count of "Limits" now: (kind, key) → count."""
+    with database(app, namespace) as db:
+        return {(row.kind, row.key): row.count for row in db.scalars(select(Counter))}
+
+
+def rows(app: Flask, model: Any, *, namespace: str | None = None) -> int:
+    with database(app, namespace) as db:
+        return db.scalar(select(func.count()).select_from(model)) or 0
 
 
 def take_the_database_down(app: Flask) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from .db import make_engine
 from .models import AuditEvent, BindingSecret, CodeLink, ConfirmationCode, OutboxMessage, WebSession
 from .services import limits, outbox
+from .services.sql import affected
 
 DAY = timedelta(days=1)
 
@@ -28,17 +29,17 @@ DAY = timedelta(days=1)
 def purge(db: Session, now: datetime, *, audit_days: int, outbox_days: int) -> dict[str, int]:
     """Delete what served its use; how many rows of each kind (committed)."""
     done = {
-        "sessions": db.execute(delete(WebSession).where(WebSession.expires_at < now)).rowcount,
-        "codes": db.execute(delete(ConfirmationCode).where(ConfirmationCode.expires_at < now - DAY)).rowcount,
-        "links": db.execute(delete(CodeLink).where(CodeLink.expires_at < now - DAY)).rowcount,
-        "binding_passwords": db.execute(delete(BindingSecret).where(BindingSecret.expires_at < now - DAY)).rowcount,
+        "sessions": affected(db.execute(delete(WebSession).where(WebSession.expires_at < now))),
+        "codes": affected(db.execute(delete(ConfirmationCode).where(ConfirmationCode.expires_at < now - DAY))),
+        "links": affected(db.execute(delete(CodeLink).where(CodeLink.expires_at < now - DAY))),
+        "binding_passwords": affected(db.execute(delete(BindingSecret).where(BindingSecret.expires_at < now - DAY))),
         "counters": limits.purge_ended(db, now),
         "outbox_secrets": outbox.forget_expired(db, now),
-        "outbox_delivered": db.execute(delete(OutboxMessage).where(
-            OutboxMessage.status == "delivered", OutboxMessage.created_at < now - outbox_days * DAY)).rowcount,
-        "outbox_failed": db.execute(delete(OutboxMessage).where(
-            OutboxMessage.status == "failed", OutboxMessage.created_at < now - 30 * DAY)).rowcount,
-        "audit_events": db.execute(delete(AuditEvent).where(AuditEvent.created_at < now - audit_days * DAY)).rowcount,
+        "outbox_delivered": affected(db.execute(delete(OutboxMessage).where(
+            OutboxMessage.status == "delivered", OutboxMessage.created_at < now - outbox_days * DAY))),
+        "outbox_failed": affected(db.execute(delete(OutboxMessage).where(
+            OutboxMessage.status == "failed", OutboxMessage.created_at < now - 30 * DAY))),
+        "audit_events": affected(db.execute(delete(AuditEvent).where(AuditEvent.created_at < now - audit_days * DAY))),
     }
     db.commit()
     return {name: count or 0 for name, count in done.items()}

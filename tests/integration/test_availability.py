@@ -23,7 +23,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import (AIGERIM, AIGERIM_PASSWORD, AIGERIM_PHONE, AMINA, AMINA_CERT, ARMAN, DANA, ERLAN,
+from tests.helpers import (AIGERIM, AIGERIM_PASSWORD, AIGERIM_PHONE, AMINA, ARMAN, DANA, ERLAN,
                            ERLAN_PASSWORD, ERLAN_PHONE, MADINA, make_app, outbox)
 from webapp.services.clock import FakeClock
 

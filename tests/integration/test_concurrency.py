@@ -73,7 +73,7 @@ def test_twenty_resends_at_once_send_one_code(shared_app: Flask) -> None:
     web, cookie, token = browser_in(shared_app, lambda w: w.start_recovery("ru", AIGERIM))
     shared_app.extensions["clock"].advance(60)
     at_once(shared_app, cookie, "/ru/cabinet/recovery/resend", {}, token)
-    assert kinds(shared_app, AIGERIM_PHONE).count("app:code") == 2  # the first one, and one resend
+    assert kinds(shared_app, AIGERIM_PHONE).count("app:code_recovery") == 2  # the first one, and one resend
 
 
 def test_twenty_guesses_at_once_use_five_tries_of_the_code(shared_app: Flask) -> None:
@@ -82,7 +82,8 @@ def test_twenty_guesses_at_once_use_five_tries_of_the_code(shared_app: Flask) ->
     at_once(shared_app, cookie, "/ru/cabinet/recovery/code", {"code": f"{(int(code) + 1) % 10**6:06d}"}, token)
     with new_session(shared_app) as db:
         assert db.scalar(select(ConfirmationCode.tries)) == 5
-    assert web.confirm_code("ru", code).status_code == 200  # the code is dead, not guessed
+    dead = web.confirm_code("ru", code)  # the code is dead, not guessed
+    assert not dead.has_field("password") and dead.error("code")
 
 
 def test_twenty_binding_sms_at_once_send_one(shared_app: Flask) -> None:
@@ -127,3 +128,33 @@ def test_the_cabinets_binding_password_binds_one_handset_even_at_once(shared_app
     with new_session(shared_app) as db:
         assert len(db.scalars(select(AppDevice).where(AppDevice.phone == ERLAN_PHONE)).all()) == 1
     assert kinds(shared_app, ERLAN_PHONE).count("sms:app_bound") == 1
+
+
+def test_twenty_browsers_using_one_link_at_once_open_one_password_step(shared_app: Flask) -> None:
+    from urllib.parse import urlsplit
+
+    from tests.helpers import latest_link
+
+    Browser(shared_app).start_recovery("ru", AIGERIM)
+    path = urlsplit(latest_link(shared_app, AIGERIM_PHONE)).path
+    opened = []
+    for _ in range(THREADS):  # each browser opened the link (GET uses nothing)
+        browser = Browser(shared_app)
+        browser.get(path)
+        token = browser.token()
+        opened.append((browser.client.get_cookie("ed24_session").value, token))
+    start = threading.Barrier(THREADS)
+    landed: list[str] = []
+
+    def use(cookie: str, token: str) -> None:
+        client = shared_app.test_client()
+        client.set_cookie("ed24_session", cookie)
+        start.wait()
+        landed.append(client.post("/ru/cabinet/recovery/link", data={"csrf_token": token}).headers["Location"])
+
+    threads = [threading.Thread(target=use, args=pair) for pair in opened]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(landed) == ["/ru/cabinet/recovery"] + ["/ru/cabinet/recovery/link"] * (THREADS - 1)

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from babel.messages.pofile import read_po
 
-from tests.helpers import (AIGERIM, DEMO_DATA, ROOT, Browser, Page, make_app, t, take_the_database_down,
-                           tn)
+from tests.helpers import (AIGERIM, DEMO_DATA, ROOT, SANDBOX_OFF, Browser, Page, make_app, t,
+                           take_the_database_down, tn)
 
 PAGES = ["/", "/cabinet/login", "/cabinet/recovery", "/cabinet/recovery/unknown-number",
          "/cabinet/reregister", "/help/bmg", "/help/app", "/agreement", "/accessibility", "/sandbox/app"]
@@ -175,7 +175,7 @@ def test_catalogs_cover_every_source_string() -> None:
 
 
 def test_plural_forms_and_durations_in_words(app) -> None:
-    from webapp.i18n import duration
+    from webapp.web.i18n import duration
 
     assert tn("ru", "через %(num)d минуту", "через %(num)d минут", 3) == "через 3 минуты"
     with app.test_request_context("/ru/"):
@@ -246,11 +246,11 @@ def test_cli_load_outbox_and_bad_file(tmp_path) -> None:
 
 
 def test_sandbox_is_404_when_off() -> None:
-    web = Browser(make_app(SANDBOX=False, APP_NOTIFIER="webapp.sandbox.gateways:SandboxNotifier",
-                           SMS_GATEWAY="webapp.sandbox.gateways:SandboxSms",
-                           REGISTRY="webapp.sandbox.gateways:SandboxRegistry"))
-    for path in ("/ru/sandbox/app", "/sandbox/app", "/sandbox/api/clock", "/sandbox/api/outbox?phone=87057546868"):
+    web = Browser(make_app(**SANDBOX_OFF))
+    for path in ("/ru/sandbox/app", "/sandbox/app", "/sandbox/api/clock", "/sandbox/api/outbox?phone=87057546868",
+                 "/sandbox/api/openapi.json", "/sandbox/api/schema.json", "/ru/sandbox/app/bind?token=x"):
         assert web.get(path).status_code == 404
+    assert web.client.post("/sandbox/api/namespaces", json={}).status_code == 404
     assert "Тестовый режим" not in web.page("/ru/")
     assert web.client.post("/sandbox/api/reset", json={}).status_code == 404
 

@@ -6,7 +6,8 @@ import re
 import subprocess
 import sys
 import time
-import urllib.error
+import http.client
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -31,18 +32,30 @@ def test_request_limits_use_redis_and_are_localized() -> None:
         app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_FORMS="3 per minute")
         web = Browser(app)
         codes = [web.post("/kk/cabinet/login", {"iin": "1"}).status_code for _ in range(4)]
-        assert codes == [200, 200, 200, 429]
+        assert codes == [303, 303, 303, 429]  # v3: a refused form answers 303 (post/redirect/get)
         assert "<html lang=\"kk\">" in web.post("/kk/cabinet/login", {"iin": "1"}).get_data(as_text=True)
         assert web.get("/kk/cabinet/login").status_code == 200  # reading pages is not limited
 
 
-def _post(url: str) -> int:
-    request = urllib.request.Request(url, data=b"iin=1", method="POST")
+def _browser_session(port: int) -> tuple[str, str]:
+    """(the session cookie, the page's CSRF token), as a browser that opened the sign-in page has."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/ru/cabinet/login", timeout=10) as response:
+        cookie = "; ".join(c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie"))
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', response.read().decode()).group(1)
+    return cookie, token
+
+
+def _post(port: int, cookie: str, token: str) -> int:
+    """A form POST with a valid CSRF token (v3 counts only those against the address), the
+    redirect not followed."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as err:
-        return err.code
+        body = urllib.parse.urlencode({"iin": "1", "csrf_token": token})
+        connection.request("POST", "/ru/cabinet/login", body=body, headers={
+            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 @needs_redis
@@ -61,10 +74,11 @@ def test_limits_hold_across_two_gunicorn_workers(tmp_path) -> None:
         try:
             servers._wait_for(port)
             time.sleep(1.0)  # both workers up
-            statuses = [_post(f"http://127.0.0.1:{port}/ru/cabinet/login") for _ in range(10)]
+            cookie, token = _browser_session(port)
+            statuses = [_post(port, cookie, token) for _ in range(10)]
         finally:
             gunicorn.terminate()
             log = gunicorn.communicate(timeout=20)[1]
     assert len(set(re.findall(r"Booting worker with pid: (\d+)", log))) == 2, log
     # Each worker alone would allow 6: together they allowed exactly 6.
-    assert statuses.count(429) == 4, statuses
+    assert statuses == [303] * 6 + [429] * 4, statuses

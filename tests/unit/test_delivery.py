@@ -262,6 +262,23 @@ def test_a_push_to_a_device_that_ended_fails_without_a_call(db, make_deps, push,
     assert db.scalars(select(OutboxMessage.status).where(OutboxMessage.channel == "push")).one() == "failed"
 
 
+def test_a_push_token_the_push_service_refuses_is_forgotten_and_the_binding_stays(
+        db, make_deps, push, deliver, clock) -> None:
+    from tests.unit.conftest import bind_app
+
+    device = bind_app(db, PHONE, clock.now(), push_token="fcm-token")
+    push.plan = [PermanentFailure("UNREGISTERED")]
+    outbox.queue(make_deps(), channel="app", kind="k", phone=PHONE)
+    db.commit()
+    deliver()
+    db.refresh(device)
+    assert len(push.calls) == 1 and device.push_token is None and device.ended_at is None
+    outbox.queue(make_deps(), channel="app", kind="k", phone=PHONE)  # the next notification wakes nobody
+    db.commit()
+    deliver()
+    assert len(push.calls) == 1
+
+
 def test_the_request_id_reaches_the_gateway(db, make_deps, sms, deliver) -> None:
     import dataclasses
 

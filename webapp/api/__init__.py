@@ -97,3 +97,15 @@ def init_app(app: Flask) -> None:
     from . import app_v1  # noqa: F401  (its routes)
 
     app.register_blueprint(bp)
+
+    def _unrouted(error: HTTPException) -> Any:
+        """No route matched (404), or not with this method (405): Flask asks no blueprint then,
+        so the API's own paths are answered in JSON here; every other path gets the page."""
+        if request.path.startswith(f"{bp.url_prefix}/"):
+            return _http(error)
+        from ..web.errors import error_page
+
+        return error_page(error.code or 404)
+
+    app.register_error_handler(404, _unrouted)
+    app.register_error_handler(405, _unrouted)

@@ -56,7 +56,11 @@ def _text(body: dict[str, Any], name: str, *, required: bool, field: str | None 
 def _json_body(allowed: set[str]) -> dict[str, Any]:
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", _l("Отправьте JSON (Content-Type: application/json)."))
-    return _object(request.get_json(silent=True), "", allowed)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: no request a client means
+        body = None
+    return _object(body, "", allowed)
 
 
 def _token_for_app(token: str) -> str:
@@ -176,7 +180,8 @@ def _cursor() -> tuple[int, int]:
         raise _invalid("after")
     if not (raw_limit.isascii() and raw_limit.isdigit() and 1 <= int(raw_limit) <= FEED_MAX):
         raise _invalid("limit")
-    return int(raw_after), int(raw_limit)
+    # Message ids are 32-bit integers: a cursor past them finds nothing newer (PostgreSQL would refuse it).
+    return min(int(raw_after), 2**31 - 1), int(raw_limit)
 
 
 @bp.get("/notifications")
@@ -190,7 +195,7 @@ def notifications() -> Response:
         items.append({"id": row.id, "kind": row.kind, "text": opened.text, "code": opened.code,
                       "link": opened.link, "lang": row.lang,
                       "sent_at": as_utc(row.created_at).replace(microsecond=0).isoformat()})
-    newest = max([after, *(item["id"] for item in items)])
+    newest = max([after, *(row_id for row_id in (item["id"] for item in items) if isinstance(row_id, int))])
     return jsonify(notifications=items, next_after=newest)
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from datetime import datetime, timezone
-from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -39,7 +39,7 @@ def deliver_everywhere(app: Flask, worker: Worker | None = None) -> int:
 
         databases = app.extensions["namespace_databases"]
         for ns in namespaces.pending(app):
-            factory: Callable[[], Session] = lambda ns=ns: databases.session(ns)  # noqa: E731
+            factory = partial(databases.session, ns)
             handled += worker.deliver_due(factory)
             if not worker.has_due(factory):
                 namespaces.settled(app, ns)

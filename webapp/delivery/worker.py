@@ -25,9 +25,16 @@ from ..observability import DELIVERIES, GATEWAY_LATENCY, WORKER_BEAT
 from ..services import codes
 from ..services.clock import as_utc
 from ..services.context import Sealer
-from ..services.gateways import (REQUEST_ID, Accepted, OutgoingPush, OutgoingSms, PermanentFailure,
-                                 TemporaryFailure)
+from ..services.gateways import (
+    REQUEST_ID,
+    Accepted,
+    OutgoingPush,
+    OutgoingSms,
+    PermanentFailure,
+    TemporaryFailure,
+)
 from ..services.limits import AccountLimits
+from ..services.sql import affected
 from .retry import next_attempt
 
 log = logging.getLogger("ed24.outbox")
@@ -91,8 +98,8 @@ class Worker:
             return ids
         claimed = []
         for message_id in list(db.scalars(query)):
-            taken = db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, *due)
-                               .values(claimed_until=now + CLAIM_FOR)).rowcount
+            taken = affected(db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, *due)
+                               .values(claimed_until=now + CLAIM_FOR)))
             if taken == 1:
                 claimed.append(message_id)
         db.commit()
@@ -118,6 +125,8 @@ class Worker:
         try:
             accepted = self._call(self.gateways[setting], outgoing)
         except PermanentFailure as exc:
+            if isinstance(outgoing, OutgoingPush):
+                _forget_push_token(db, row.device_id, outgoing.push_token)
             self._fail(db, row, exc.reason, self.clock(db))
             return
         except TemporaryFailure as exc:
@@ -180,6 +189,14 @@ class Worker:
         DELIVERIES.labels(gateway=GATEWAY_OF.get(row.channel, row.channel), outcome="failed").inc()
         log.error("outbox failed", extra={"event": "outbox_failed", "message_id": row.id, "channel": row.channel,
                                           "kind": row.kind, "reason": reason[:200]})
+
+
+def _forget_push_token(db: Session, device_id: int | None, push_token: str) -> None:
+    """A token the push service refuses for good (the app was uninstalled, the token rotated)
+    would fail every later push too: the device keeps its binding and its feed, and wakes
+    again once the app sends a new token (PUT bindings/current/push-token)."""
+    db.execute(update(AppDevice).where(AppDevice.id == device_id, AppDevice.push_token == push_token)
+               .values(push_token=None))
 
 
 def failed_messages(db: Session, limit: int = 100) -> Iterable[OutboxMessage]:

@@ -72,7 +72,7 @@ def _json_body(optional: bool = False) -> tuple[Any, ResponseReturnValue | None]
         return None, None
     try:
         return json.loads(raw), None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return None, _error(400, "the body is not valid JSON", location="(top level)")
 
 

@@ -126,7 +126,7 @@ def _page(screen: str, **context: Any) -> ResponseReturnValue:
     state = _state()
     bound = _binding()
     sim = state.get("sim") or (bound or {}).get("phone")
-    feed, feed_problem = _feed() if bound else ([], None)
+    feed, feed_problem = _feed() if bound or screen == "feed" else ([], None)
     sms = _sms(sim)
     picked = _sandbox_api("GET", "/devices")
     demo = picked.json().get("phones", []) if picked.status_code == 200 else []
@@ -150,6 +150,8 @@ def home() -> ResponseReturnValue:
         return _page("bound", phone=bound["phone"])
     if bound and not state.get("switching"):
         return _page("feed", phone=bound["phone"])
+    if request.cookies.get(TOKEN_COOKIE) and not state.get("switching"):
+        return _page("feed", phone=None)  # the binding ended: the feed says why (device_replaced)
     return _page("phone", error=error, consent_error=consent_error)
 
 

@@ -61,14 +61,14 @@ class _Reader:
             self.fail("must be a non-empty string")
         return self.value
 
-    def iin(self, optional: bool = False) -> str | None:
-        value = self.text(optional)
-        if value is None:
-            return None
-        cleaned, error = iin_rules.validate(value)
+    def iin(self) -> str:
+        cleaned, error = iin_rules.validate(self.text())
         if error:
             self.fail(f"not a valid IIN ({error.value})")
         return cleaned
+
+    def iin_or_none(self) -> str | None:
+        return None if self.value is None else self.iin()
 
     def phone(self) -> str:
         value, error = phone_rules.normalise(self.text())
@@ -143,9 +143,12 @@ def parse(data: Any) -> dict[str, list[dict[str, Any]]]:
         status = c.at("status").text()
         if status not in STATUSES:
             c.at("status").fail(f"must be one of {', '.join(STATUSES)}")
-        cabinet_iin = c.at("cabinet_iin").iin(optional=True)
+        cabinet_iin = c.at("cabinet_iin").iin_or_none()
         if cabinet_iin is not None and cabinet_iin not in cabinet_iins:
             c.at("cabinet_iin").fail("no cabinet with this IIN in the file")
+        certificate_max = models.BIRTH_CERTIFICATE_MAX
+        if len(c.at("birth_certificate").text() or "") > certificate_max:
+            c.at("birth_certificate").fail(f"at most {certificate_max} characters")
         out["children"].append({
             "iin": iin, "full_name": c.at("full_name").text(),
             "birth_certificate": c.at("birth_certificate").text(),

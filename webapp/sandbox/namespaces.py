@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..db import MEMORY, make_engine
 from ..models import Base, SandboxNamespace
 from ..services.clock import as_utc
+from ..services.sql import affected
 
 HEADER = "X-Sandbox-Namespace"
 COOKIE = "ed24_ns"
@@ -166,7 +167,7 @@ def seed_of(app: Flask, ns: str) -> dict[str, Any] | None:
 
 def remove(app: Flask, ns: str) -> bool:
     with _registry(app) as db:
-        gone = db.execute(delete(SandboxNamespace).where(SandboxNamespace.id == ns)).rowcount
+        gone = affected(db.execute(delete(SandboxNamespace).where(SandboxNamespace.id == ns)))
         db.commit()
     app.extensions["namespace_databases"].drop(ns)
     return bool(gone)

@@ -39,6 +39,7 @@ from .clock import as_utc
 from .context import Deps
 from .epoch import raise_epoch
 from .phone import mask
+from .sql import affected
 
 OTP_DIGITS = 12
 CABINET_STEP = timedelta(seconds=60)
@@ -286,9 +287,9 @@ def bind(deps: Deps, *, phone: str, secret: str, install_id: str, name: str,
     found = _match(deps, phone, secret[:200])
     used = False
     if isinstance(found, BindingSecret):  # single use, even for two handsets at once
-        used = db.execute(update(BindingSecret).where(BindingSecret.id == found.id,
+        used = affected(db.execute(update(BindingSecret).where(BindingSecret.id == found.id,
                                                       BindingSecret.ended_at.is_(None))
-                          .values(ended_at=now)).rowcount == 1
+                          .values(ended_at=now))) == 1
     elif isinstance(found, int):  # one minute's cabinet secret binds one handset
         used = isinstance(limits.take(db, rules.cabinet_binding_secret_uses, f"{phone}|{found}", now),
                           limits.Taken)

@@ -21,6 +21,7 @@ from . import limits
 from .clock import as_utc
 from .context import Deps
 from .outbox import retire
+from .sql import affected
 
 LIFETIME = timedelta(minutes=60)
 TOKEN_BYTES = 16  # 128 bits: 22 base64url characters
@@ -58,6 +59,8 @@ class Opened:
 class Invalid:
     """Used, expired, retired (the cabinet changed since) or unknown."""
 
+    lang: str | None = None  # the message's language, when the token is known
+
 
 @dataclass(frozen=True)
 class TooManyUnknown:
@@ -83,7 +86,7 @@ def look(deps: Deps, token: str) -> Opened | Invalid | TooManyUnknown:
         deps.events.emit("link_unknown")
         return TooManyUnknown(counted.wait) if isinstance(counted, limits.Refused) else Invalid()
     if _usable(deps, row) is None:
-        return Invalid()
+        return Invalid(row.lang)
     return Opened(row.token_hash, row.lang)
 
 
@@ -106,8 +109,8 @@ def redeem(deps: Deps, token_hash: str) -> Redeemed | Invalid:
     cabinet = _usable(deps, row)
     if row is None or cabinet is None:
         return Invalid()
-    claimed = deps.db.execute(update(CodeLink).where(CodeLink.id == row.id, CodeLink.used_at.is_(None))
-                              .values(used_at=deps.now)).rowcount
+    claimed = affected(deps.db.execute(update(CodeLink).where(CodeLink.id == row.id, CodeLink.used_at.is_(None))
+                              .values(used_at=deps.now)))
     if claimed != 1:
         return Invalid()
     retire(deps, [row.message_id])

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..models import AppDevice, OutboxMessage
 from .context import Deps, Sealer
+from .sql import affected
 
 CODE_MASK = "••••••"
 LINK_MASK = "—"
@@ -155,6 +156,6 @@ def retire(deps: Deps, message_ids: Sequence[int | None]) -> None:
 
 def forget_expired(db: Session, now: datetime) -> int:
     """The purge: secrets whose code and link have both expired are dropped (no key needed)."""
-    return db.execute(update(OutboxMessage).where(OutboxMessage.sealed.is_not(None),
+    return affected(db.execute(update(OutboxMessage).where(OutboxMessage.sealed.is_not(None),
                                                   OutboxMessage.sealed_until < now)
-                      .values(sealed=None)).rowcount or 0
+                      .values(sealed=None))) or 0

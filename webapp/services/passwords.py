@@ -110,7 +110,8 @@ def _national(phone: str) -> str:
 # replaced at the next sign-in (needs_rehash). Tests lower the cost by configuration
 # (ARGON2_TIME_COST, ARGON2_MEMORY_KIB), never production.
 ARGON2 = {"memory_cost": 19 * 1024, "time_cost": 2, "parallelism": 1}
-_hasher = PasswordHasher(**ARGON2)
+_hasher = PasswordHasher(time_cost=ARGON2["time_cost"], memory_cost=ARGON2["memory_cost"],
+                         parallelism=ARGON2["parallelism"])
 _dummy: dict[str, str] = {}
 
 

@@ -215,7 +215,8 @@ class Reregistration:
             limits.release_all(deps.db, counted)
             deps.db.commit()
             return Unavailable.REGISTRY
-        ok = matches(found, answers) and (not state.phone_confirmed or state.applicant_iin in found.parents)
+        ok = matches(found, answers) and (
+            not state.phone_confirmed or (found is not None and state.applicant_iin in found.parents))
         audit(deps, "rereg_step1_passed" if ok else "rereg_step1_failed", iin=answers.child_iin)
         if not ok:
             deps.db.commit()

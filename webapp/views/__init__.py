@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from flask import Flask, request, url_for
 
-from ..services import binding, codes, links
+from ..services import binding, codes
+from ..services import links as link_rules
 from ..services.clock import as_utc
 from ..web import messages
 
@@ -52,7 +53,7 @@ def init_app(app: Flask) -> None:
         phone_first_words=lambda: str(messages.PHONE_FIRST),
         iso_time=lambda moment: as_utc(moment).replace(microsecond=0).isoformat(),
         # Durations said on pages come from the rules themselves.
-        durations=SimpleNamespace(code=messages.minutes(codes.LIFETIME), link=messages.minutes(links.LIFETIME),
+        durations=SimpleNamespace(code=messages.minutes(codes.LIFETIME), link=messages.minutes(link_rules.LIFETIME),
                                   binding_sms=messages.minutes(binding.SMS_LIFETIME),
                                   cabinet_otp=int(binding.CABINET_STEP.total_seconds()),
                                   resend=int(codes.RESEND_AFTER.total_seconds())),

@@ -43,7 +43,7 @@ def register_short_url(app: Flask) -> None:
             lang = found.lang
         else:
             session.pop(SESSION_KEY, None)
-            lang = preferred_lang()
+            lang = getattr(found, "lang", None) or preferred_lang()  # a dead link: its message's language
         return _private(redirect(url_for("links.page", lang=lang), code=303))
 
 

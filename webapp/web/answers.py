@@ -69,7 +69,7 @@ def restore(form_class: type[F], answer: Answer | None, **defaults: Any) -> F:
     if answer is None or answer.form != form_class.__name__:
         return form_class(formdata=None, data=defaults)
     form = form_class(formdata=None, data={**defaults, **answer.data})
-    form.checklist = answer.data.get(CHECKLIST_KEY)  # type: ignore[attr-defined]
+    form.checklist = answer.data.get(CHECKLIST_KEY)
     for name, errors in answer.errors.items():
         if name in form:
             form[name].errors = list(errors)

@@ -39,6 +39,8 @@ def login_required(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         if current_cabinet() is None:
+            if request.method != "GET":  # a POST's URL is no page to come back to: the cabinet is
+                return redirect(url_for("login.step1", next=url_for("cabinet.home")), code=303)
             return redirect(url_for("login.step1", next=safe_next(request.full_path.rstrip("?"))))
         return view(*args, **kwargs)
 

@@ -80,32 +80,40 @@ def secret_keys() -> list[str]:
     return [*reversed(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
 
 
-def _known_device_signer() -> URLSafeSerializer:
-    return URLSafeSerializer(secret_keys(), salt="ed24-known-device")
+def signer(salt: str, key: str | None = None) -> URLSafeSerializer:
+    """The serializer of a cookie kind under one key (the current one by default), made once."""
+    made: dict[tuple[str, str], URLSafeSerializer] = current_app.extensions.setdefault("signers", {})
+    key = key or current_app.config["SECRET_KEY"]
+    if (salt, key) not in made:
+        made[(salt, key)] = URLSafeSerializer(key, salt=salt)
+    return made[(salt, key)]
+
+
+def unsign(raw: str, salt: str) -> tuple[Any, bool] | None:
+    """A signed cookie's value and whether an older key (SECRET_KEY_FALLBACKS) signed it, so it
+    is signed again with the current one; None when no key did. The current key is tried first:
+    the common case costs one HMAC."""
+    for key in reversed(secret_keys()):
+        try:
+            return signer(salt, key).loads(raw), key != current_app.config["SECRET_KEY"]
+        except BadSignature:
+            continue
+    return None
 
 
 def _known_device() -> tuple[str | None, list[int], bool]:
     """(device id, cabinets, signed by an older key) from the signed known-device cookie."""
     raw = request.cookies.get(current_app.config["KNOWN_DEVICE_COOKIE"])
-    if not raw or len(raw) > 500:
+    opened = unsign(raw, "ed24-known-device") if raw and len(raw) <= 500 else None
+    if opened is None:
         return None, [], False
-    signer = _known_device_signer()
-    try:
-        value = signer.loads(raw)
-    except BadSignature:
-        return None, [], False
+    value, stale = opened
     space = namespace()
     if not isinstance(value, dict) or value.get("ns") != (space.id if space else None):
         return None, [], False
     device, cabinets = value.get("d"), value.get("c")
     if not isinstance(device, str) or not isinstance(cabinets, list):
         return None, [], False
-    current = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="ed24-known-device")
-    try:
-        current.loads(raw)
-        stale = False
-    except BadSignature:
-        stale = True  # verified by a fallback key only: signed again with the current one
     return device, [c for c in cabinets if isinstance(c, int)], stale
 
 
@@ -131,8 +139,8 @@ def _set_known_device_cookie(response: Response) -> Response:
     if cabinet_id is not None:
         cabinets = ([c for c in cabinets if c != cabinet_id] + [cabinet_id])[-KNOWN_CABINETS_MAX:]
     space = namespace()
-    value = _known_device_signer().dumps({"d": device or secrets.token_urlsafe(16), "c": cabinets,
-                                          "ns": space.id if space else None})
+    value = signer("ed24-known-device").dumps({"d": device or secrets.token_urlsafe(16), "c": cabinets,
+                                               "ns": space.id if space else None})
     response.set_cookie(current_app.config["KNOWN_DEVICE_COOKIE"], value, max_age=KNOWN_DEVICE_MAX_AGE,
                         httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
     return response

@@ -81,10 +81,10 @@ def at_step(kind: type[S], here: Callable[[S], bool], page: str,
         def wrapped() -> ResponseReturnValue:
             state = load(kind) or (start() if start else None)
             if state is None:
-                return redirect(url_for(page))
+                return redirect(url_for(page), code=303)  # a POST refused: post/redirect/get
             if not here(state):
                 save(state)  # what `here` noticed (a lapsed step) is kept
-                return redirect(url_for(page))
+                return redirect(url_for(page), code=303)
             response = view(state)
             if not _ended(kind):
                 save(state)

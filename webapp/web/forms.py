@@ -81,7 +81,7 @@ class Form(FlaskForm):
 
     def add_error(self, name: str, message: str) -> None:
         field = self[name]
-        field.errors = [*field.errors, str(message)]  # type: ignore[misc]
+        field.errors = [*field.errors, str(message)]
 
 
 class LoginForm(Form):

@@ -30,7 +30,7 @@ def preferred_lang() -> str:
     """For "/": the cookie, else Accept-Language (kk if preferred over ru), else ru."""
     languages = current_app.config["LANGUAGES"]
     cookie = request.cookies.get(LANG_COOKIE)
-    if cookie in languages:
+    if cookie is not None and cookie in languages:
         return cookie
     return request.accept_languages.best_match(languages) or "ru"
 
@@ -44,7 +44,8 @@ def switch_url(lang: str) -> str:
     endpoint = request.endpoint if request.method == "GET" else None
     if endpoint is None and request.url_rule is not None:
         try:
-            endpoint, args = current_app.url_map.bind("").match(request.path, method="GET")
+            endpoint, matched = current_app.url_map.bind("").match(request.path, method="GET")
+            args = dict(matched)
         except HTTPException:
             candidate = f"{request.blueprint}.page"
             endpoint = candidate if candidate in current_app.view_functions else None
@@ -53,8 +54,8 @@ def switch_url(lang: str) -> str:
     if endpoint is None or not current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
         return url_for("site.home", lang=lang)
     args.update(lang=lang)
-    query = {k: v for k, v in request.args.items() if k in KEPT_QUERY}
-    return url_for(endpoint, **args, **query)
+    args.update({k: v for k, v in request.args.items() if k in KEPT_QUERY})
+    return url_for(endpoint, **args)
 
 
 def duration(td: timedelta) -> str:

@@ -199,6 +199,7 @@ def code_refusal(result: codes.VerifyOutcome, *, links: bool = True) -> str:
         return _("Неверный код. Осталось попыток: %(num)d.", num=result.tries_left)
     if isinstance(result, codes.Locked):
         return code_locked(result.wait, links=links)
+    assert isinstance(result, codes.Refusal), result  # a verified code is no refusal
     if result is codes.Refusal.EXPIRED:
         return code_expired()
     return str(CODE_REFUSALS[result])

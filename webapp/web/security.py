@@ -50,6 +50,9 @@ def init_app(app: Flask) -> None:
     def _headers(response: Response) -> Response:
         h = response.headers
         h.setdefault("X-Content-Type-Options", "nosniff")
+        target = urlsplit(h.get("Location", ""))
+        if target.netloc and target.netloc == request.host:  # werkzeug's slash redirects name the Host:
+            h["Location"] = target.path + (f"?{target.query}" if target.query else "")  # a path of this site
         if request.method == "POST" or response.mimetype in ("text/html", "application/json"):
             # Pages carry personal data or codes: never kept by browsers or proxies.
             h.setdefault("Cache-Control", "no-store")

@@ -20,16 +20,16 @@ from typing import Any
 
 from flask import Flask, Request, Response, current_app, g, session
 from flask.sessions import SessionInterface, SessionMixin
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import get_db
 from ..models import WebSession
 from ..services.clock import as_utc
-from .deps import namespace, now, secret_keys
+from .deps import namespace, now, signer, unsign
 
 log = logging.getLogger(__name__)
+SALT = "ed24-session"
 # Kept in the signed cookie itself; everything else lives in the database row.
 COOKIE_KEYS = frozenset({"csrf_token"})
 
@@ -142,7 +142,7 @@ def passive() -> None:
 def persist_now() -> None:
     """Write the session into the current transaction; the view commits both together."""
     assert isinstance(session, ServerSession)
-    _write(session)  # type: ignore[arg-type]
+    _write(session)
 
 
 class DatabaseSessionInterface(SessionInterface):
@@ -150,28 +150,20 @@ class DatabaseSessionInterface(SessionInterface):
     read, and signed again with the current key. A session belongs to one sandbox
     namespace (or none): a cookie of another is not read."""
 
-    def _signer(self, app: Flask) -> URLSafeSerializer:
-        return URLSafeSerializer(secret_keys(), salt="ed24-session")
-
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         raw = request.cookies.get(self.get_cookie_name(app)) or ""
-        if not raw or len(raw) > 400:
+        opened = unsign(raw, SALT) if raw and len(raw) <= 400 else None
+        if opened is None:
             return ServerSession()
-        try:
-            value = self._signer(app).loads(raw)
-        except BadSignature:
-            return ServerSession()
+        value, stale = opened
         space = namespace()
         if not isinstance(value, dict) or value.pop("ns", None) != (space.id if space else None):
             return ServerSession()
         sid = value.pop("sid", None)
         cookie = {k: v for k, v in value.items() if k in COOKIE_KEYS}
-        opened = ServerSession(cookie, sid if isinstance(sid, str) and len(sid) < 64 else None)
-        try:
-            URLSafeSerializer(app.secret_key, salt="ed24-session").loads(raw)
-        except BadSignature:
-            opened.modified = True  # read with an older key: signed again with the current one
-        return opened
+        session = ServerSession(cookie, sid if isinstance(sid, str) and len(sid) < 64 else None)
+        session.modified = stale  # read with an older key: signed again with the current one
+        return session
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
@@ -200,7 +192,7 @@ class DatabaseSessionInterface(SessionInterface):
             response.delete_cookie(name, domain=self.get_cookie_domain(app), path=self.get_cookie_path(app))
             return
         response.set_cookie(
-            name, self._signer(app).dumps(value), httponly=True, domain=self.get_cookie_domain(app),
+            name, signer(SALT).dumps(value), httponly=True, domain=self.get_cookie_domain(app),
             path=self.get_cookie_path(app), secure=self.get_cookie_secure(app),
             samesite=self.get_cookie_samesite(app))
 
