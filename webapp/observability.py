@@ -114,21 +114,31 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+# Libraries whose INFO lines say nothing an operator needs (and name URLs): warnings only.
+QUIET_LOGGERS = ("werkzeug", "httpx", "httpcore", "urllib3", "google", "alembic")
+
+
+def json_handler(stream: Any) -> logging.Handler:
+    """A handler writing one JSON object per line, with the request id (tests read it too)."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{message}", style="{",
+                                       rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                                       datefmt="%Y-%m-%dT%H:%M:%S%z"))
+    handler.addFilter(_RequestIdFilter())
+    return handler
+
+
 def configure_logging(level: str = "INFO", stream: Any = None) -> None:
     """One JSON object per line on stderr (journald and container logs take it as it is)."""
     root = logging.getLogger()
     if any(getattr(h, "_ed24", False) for h in root.handlers):
         root.setLevel(level)
         return
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = json_handler(stream or sys.stderr)
     handler._ed24 = True  # type: ignore[attr-defined]
-    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{message}", style="{",
-                                       rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                                       datefmt="%Y-%m-%dT%H:%M:%S%z"))
-    handler.addFilter(_RequestIdFilter())
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("werkzeug", "httpx", "httpcore", "urllib3", "google", "alembic"):
+    for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
