@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from webapp.db import make_engine
 from webapp.delivery.worker import Worker
-from webapp.models import AppDevice, Base, OutboxMessage
+from webapp.models import AppDevice, Base, Cabinet, OutboxMessage
 from webapp.services import passwords
 from webapp.services.clock import FakeClock
 from webapp.services.context import Client, Deps, Policy
@@ -66,6 +66,15 @@ def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def cabinet(db: Session, clock: FakeClock) -> Cabinet:
+    """A cabinet without a password on +77057546868 (a module may define its own)."""
+    row = Cabinet(iin="900515401230", phone="+77057546868", session_epoch=0, created_at=clock.now())
+    db.add(row)
+    db.commit()
+    return row
 
 
 # -- what a flow needs ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from webapp.delivery import retry
 from webapp.delivery.worker import CLAIM_FOR, Worker, failed_messages, idempotency_key
-from webapp.models import Cabinet, OutboxMessage
+from webapp.models import OutboxMessage
 from webapp.services import codes, outbox
 from webapp.services.clock import as_utc
 from webapp.services.codes import Channel, Target
@@ -68,14 +68,6 @@ def test_jitter_spreads_retries_of_many_messages() -> None:
 
 
 # -- the worker -------------------------------------------------------------------------------------
-
-@pytest.fixture
-def cabinet(db, clock) -> Cabinet:
-    row = Cabinet(iin="900515401230", phone=PHONE, session_epoch=0, created_at=clock.now())
-    db.add(row)
-    db.commit()
-    return row
-
 
 def queue_sms(make_deps, db, kind: str = "notice", deliver_by: timedelta | None = None) -> OutboxMessage:
     deps = make_deps()

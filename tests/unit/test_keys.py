@@ -1,11 +1,9 @@
 """Keyed hashes rotate without killing a code in flight; IINs in logs are keyed pseudonyms."""
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from webapp.models import Cabinet
 from webapp.services import binding, codes
 from webapp.services.codes import Channel, Target
 from webapp.services.epoch import subject
@@ -37,14 +35,6 @@ def test_different_parts_never_match(a: list[str], b: list[str]) -> None:
 
 def test_parts_are_separated() -> None:
     assert Keys(NEW).hash("ab", "c") != Keys(NEW).hash("a", "bc")
-
-
-@pytest.fixture
-def cabinet(db, clock) -> Cabinet:
-    row = Cabinet(iin="900515401230", phone=PHONE, session_epoch=0, created_at=clock.now())
-    db.add(row)
-    db.commit()
-    return row
 
 
 def test_a_code_sent_before_a_rotation_still_verifies(make_deps, cabinet, phone) -> None:

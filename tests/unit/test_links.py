@@ -18,14 +18,6 @@ PHONE = "+77057546868"
 ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
-@pytest.fixture
-def cabinet(db, clock) -> Cabinet:
-    row = Cabinet(iin="900515401230", phone=PHONE, session_epoch=0, created_at=clock.now())
-    db.add(row)
-    db.commit()
-    return row
-
-
 def send(make_deps, cabinet: Cabinet, purpose: str = "recovery", nonce: str = "n", channel=Channel.APP, **client):
     return codes.send(make_deps(**client), Target(purpose, subject(cabinet), cabinet.phone, cabinet), nonce,
                       channel)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from tests.unit.conftest import bind_app
-from webapp.models import Cabinet, OutboxMessage
+from webapp.models import OutboxMessage
 from webapp.services import codes, outbox
 from webapp.services.clock import as_utc
 from webapp.services.codes import Channel, Target
@@ -18,14 +17,6 @@ from webapp.services.epoch import raise_epoch, subject
 from webapp.services.outbox import FernetSealer, Secret, open_message
 
 PHONE = "+77057546868"
-
-
-@pytest.fixture
-def cabinet(db, clock) -> Cabinet:
-    row = Cabinet(iin="900515401230", phone=PHONE, session_epoch=0, created_at=clock.now())
-    db.add(row)
-    db.commit()
-    return row
 
 
 def send_code(make_deps, cabinet, channel=Channel.SMS):
