@@ -6,7 +6,6 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from ed24_testkit import SandboxClient
 from e2e.pages import SignIn
 from tests.helpers import AIGERIM, AIGERIM_PASSWORD, ERLAN, ERLAN_PASSWORD
 

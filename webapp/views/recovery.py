@@ -137,7 +137,7 @@ def status() -> ResponseReturnValue:
         return "", 204  # nothing to swap: htmx leaves the page as it is
     delivery = Recovery(deps()).delivery(state)
     return get_template_attribute("macros/codes.html", "delivery_status")(
-        delivery, url_for("recovery.status"))
+        delivery, url_for("recovery.status"), url_for("recovery.resend"))
 
 
 @bp.post("/sms")

@@ -158,7 +158,7 @@ def status() -> ResponseReturnValue:
     if state.part is not Part.CODE:
         return "", 204
     return get_template_attribute("macros/codes.html", "delivery_status")(
-        Reregistration(deps()).delivery(state), url_for("reregister.status"))
+        Reregistration(deps()).delivery(state), url_for("reregister.status"), url_for("reregister.resend"))
 
 
 @bp.post("/code")
