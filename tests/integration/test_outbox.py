@@ -3,6 +3,7 @@ the moment it is stored; the code page says "Отправляем…", then "О�
 "Не удалось отправить" and then a new code may be asked at once."""
 from __future__ import annotations
 
+import os
 import threading
 from datetime import timedelta
 import time
@@ -190,4 +191,62 @@ def test_a_refused_message_fails_at_once_and_the_send_comes_back_at_most_once_an
     assert say(lang, messages.code_capped, timedelta(minutes=1), links=True) in waits.text
     app.extensions["clock"].advance(60)
     assert web.submit(f"/{lang}/cabinet/recovery/resend").notices() == [say(lang, messages.CODE_SENT_AGAIN)]
+    app.extensions["db_engine"].dispose()
+
+
+class CountingSms:
+    """Takes everything, slowly enough (10 ms) that two workers' passes overlap."""
+
+    def __init__(self, _settings: Any) -> None:
+        self.lock = threading.Lock()
+        self.keys: list[str] = []
+
+    def send_sms(self, message: OutgoingSms) -> Accepted:
+        time.sleep(0.01)
+        with self.lock:
+            self.keys.append(message.key)
+        return Accepted(message.key)
+
+
+@pytest.mark.skipif(os.environ.get("TEST_DATABASE") != "postgres",
+                    reason="the PostgreSQL pass of make test: the in-memory SQLite of this suite is one "
+                           "connection for all threads (tests/unit/test_concurrency.py claims on a SQLite file)")
+def test_two_workers_never_deliver_one_message_twice() -> None:
+    """20 messages, 2 workers at once, each on its own connection: FOR UPDATE SKIP LOCKED."""
+    from webapp.delivery.runner import worker_for
+    from webapp.models import OutboxMessage
+
+    app = app_with("CountingSms")
+    now = app.extensions["clock"].now()
+    with app.extensions["db_sessionmaker"]() as db:
+        db.add_all(OutboxMessage(channel="sms", phone=f"+770100000{n:02d}", kind="notice", lang="ru",
+                                 text=f"message {n}", status="queued", attempts=0, next_attempt_at=now,
+                                 deliver_by=now + timedelta(hours=1), created_at=now) for n in range(20))
+        db.commit()
+    workers = [worker_for(app), worker_for(app)]
+    start = threading.Barrier(2)
+    handled = [0, 0]
+
+    errors: list[BaseException] = []
+    sessions = app.extensions["db_sessionmaker"]
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            deadline = time.monotonic() + 30
+            while workers[i].has_due(sessions) and time.monotonic() < deadline:  # a pass may find
+                # that the other worker took all it saw: look again until nothing is queued
+                handled[i] += workers[i].deliver_due(sessions, limit=3)
+        except BaseException as exc:  # noqa: B036 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    keys = app.extensions["gateways"]["SMS_GATEWAY"].keys
+    assert len(keys) == 20 and len(set(keys)) == 20, keys
+    assert sum(handled) == 20 and all(handled), handled  # both took part, neither took a row twice
     app.extensions["db_engine"].dispose()
