@@ -12,7 +12,7 @@ PORT ?= 5000
 # keep the browser tests apart.
 WORKERS ?= 2
 
-.PHONY: run test test-long unit integration e2e wcag venv i18n i18n-update testkit-texts db chromium bench \
+.PHONY: run test test-long test-postgres unit integration e2e wcag venv i18n i18n-update testkit-texts db chromium bench \
 	lint clean
 
 $(STAMP): pyproject.toml testkit/pyproject.toml
@@ -55,19 +55,20 @@ chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 # Lint, then every tier on SQLite in parallel (unit, adapters' contract suite, integration,
-# operations, browser e2e at 360x740 with and without JavaScript), then the integration
-# suite again on a throwaway PostgreSQL when its binaries are installed. The long tiers
-# (the full WCAG matrix with v.Nu, the production stack) are `make test-long` (.ci/run).
+# operations, browser e2e at 360x740 with and without JavaScript). The long tiers are
+# `make test-long` (.ci/run runs both): the integration suite again on a throwaway
+# PostgreSQL, the full WCAG matrix with v.Nu, the production stack under load.
 test: venv i18n chromium lint
 	$(PYTEST) -n $(WORKERS) -m "not wcag and not stack" tests e2e
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		echo "== integration tests on PostgreSQL =="; \
-		TEST_DATABASE=postgres $(PYTEST) -n $(WORKERS) tests/integration; \
-	else echo "PostgreSQL not installed: the PostgreSQL run is skipped"; fi
 
-test-long: venv i18n chromium
+test-long: venv i18n chromium test-postgres
 	$(PYTEST) -n $(WORKERS) -m wcag e2e
 	$(PYTEST) -m stack tests/stack
+
+test-postgres: venv i18n
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
+	TEST_DATABASE=postgres $(PYTEST) -n $(WORKERS) tests/integration
 
 lint: venv
 	$(BIN)/ruff check webapp tests e2e testkit tools deploy

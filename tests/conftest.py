@@ -53,7 +53,9 @@ PHONE_IN_LOG = re.compile(r"(?<![0-9])\+?7[0-9]{10}(?![0-9])")
 DIGITS_12 = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 LINK_TOKEN = re.compile(r"/r/[A-Za-z0-9_-]{16,}")
 PASSWORDS = (AIGERIM_PASSWORD, ERLAN_PASSWORD, GULNAR_PASSWORD, NEW_PASSWORD)
-NOT_SCANNED = {"request_id", "time"}  # random hex may hold 12 digits in a row
+NOT_SCANNED = {"time"}
+# Random hex (request ids, namespaces, keyed pseudonyms) may hold 11 or 12 digits in a row.
+HEX_ID = re.compile(r"[0-9a-f]{16,}")
 
 
 def leaks(line: str) -> list[str]:
@@ -61,7 +63,7 @@ def leaks(line: str) -> list[str]:
         fields = {k: v for k, v in json.loads(line).items() if k not in NOT_SCANNED}
     except ValueError:
         fields = {"line": line}
-    text = json.dumps(fields, ensure_ascii=False)
+    text = HEX_ID.sub("<hex>", json.dumps(fields, ensure_ascii=False))
     found = PHONE_IN_LOG.findall(text) + LINK_TOKEN.findall(text)
     found += [d for d in DIGITS_12.findall(text) if not iin_rules.validate(d)[1]]
     found += [p for p in PASSWORDS if p in text]

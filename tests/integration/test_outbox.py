@@ -209,7 +209,7 @@ class CountingSms:
 
 
 @pytest.mark.skipif(os.environ.get("TEST_DATABASE") != "postgres",
-                    reason="the PostgreSQL pass of make test: the in-memory SQLite of this suite is one "
+                    reason="make test-postgres: the in-memory SQLite of this suite is one "
                            "connection for all threads (tests/unit/test_concurrency.py claims on a SQLite file)")
 def test_two_workers_never_deliver_one_message_twice() -> None:
     """20 messages, 2 workers at once, each on its own connection: FOR UPDATE SKIP LOCKED."""
