@@ -100,6 +100,7 @@ def test_a_reload_after_wrong_passwords_counts_nothing(any_page: Page, lang: str
     site.step1(AIGERIM)
     site.password("Wrong!pass2026")
     site.password("Wrong!pass2026")
+    expect(site.error_of("password")).to_be_visible()  # as a parent would: the answer is there, then the reload
     any_page.reload()
     any_page.reload()
     site.password("Wrong!pass2026")  # the 3rd: two tries left, not none
