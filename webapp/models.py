@@ -8,9 +8,6 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
-# The longest birth-certificate number the registry gives (the column and the sandbox's check).
-BIRTH_CERTIFICATE_MAX = 40
-
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
 
@@ -54,7 +51,7 @@ class Child(Base):
     __tablename__ = "children"
     iin: Mapped[str] = mapped_column(String(12), primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    birth_certificate: Mapped[str] = mapped_column(String(BIRTH_CERTIFICATE_MAX))
+    birth_certificate: Mapped[str] = mapped_column(String(40))
     # Parents in the order of the birth certificate; the second may be absent.
     parent1_iin: Mapped[str] = mapped_column(String(12))
     parent2_iin: Mapped[str | None] = mapped_column(String(12))

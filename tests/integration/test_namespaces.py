@@ -184,6 +184,7 @@ def test_at_most_the_configured_number_of_namespaces() -> None:
     # Longer than the database column holds (PostgreSQL refuses it): said, never a 500.
     ({"children": [{"iin": "210905604213", "full_name": "x", "birth_certificate": "7" * 41,
                     "parents": ["920314405125"], "status": "queue"}]}, "children[0].birth_certificate"),
+    ({"citizens": [{"iin": AIGERIM, "full_name": "Ә" * 201}]}, "citizens[0].full_name"),
 ])
 def test_load_is_checked_against_the_json_schema(sandbox: Flask, body: Any, location: str) -> None:
     client = sandbox.test_client()

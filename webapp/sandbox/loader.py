@@ -5,9 +5,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import String, delete
 from sqlalchemy.orm import Session
 
 from .. import models
@@ -67,6 +67,15 @@ class _Reader:
             self.fail(f"not a valid IIN ({error.value})")
         return cleaned
 
+    def text_for(self, column: Any) -> str:
+        """A non-empty string that fits the column it is stored in (PostgreSQL refuses longer)."""
+        value = self.text()
+        assert value is not None
+        limit = cast(String, column.type).length
+        if limit is not None and len(value) > limit:
+            self.fail(f"at most {limit} characters")
+        return value
+
     def iin_or_none(self) -> str | None:
         return None if self.value is None else self.iin()
 
@@ -123,7 +132,8 @@ def parse(data: Any) -> dict[str, list[dict[str, Any]]]:
                 p.fail(f"already registered to {seen_phones[number]}")
             seen_phones[number] = iin
             phones.append(number)
-        out["citizens"].append({"iin": iin, "full_name": c.at("full_name").text(), "phones": phones})
+        out["citizens"].append({"iin": iin, "full_name": c.at("full_name").text_for(models.Citizen.full_name),
+                                "phones": phones})
     for c in top.at("cabinets").items(optional=True):
         iin = c.at("iin").iin()
         if any(row["iin"] == iin for row in out["cabinets"]):
@@ -146,12 +156,9 @@ def parse(data: Any) -> dict[str, list[dict[str, Any]]]:
         cabinet_iin = c.at("cabinet_iin").iin_or_none()
         if cabinet_iin is not None and cabinet_iin not in cabinet_iins:
             c.at("cabinet_iin").fail("no cabinet with this IIN in the file")
-        certificate_max = models.BIRTH_CERTIFICATE_MAX
-        if len(c.at("birth_certificate").text() or "") > certificate_max:
-            c.at("birth_certificate").fail(f"at most {certificate_max} characters")
         out["children"].append({
-            "iin": iin, "full_name": c.at("full_name").text(),
-            "birth_certificate": c.at("birth_certificate").text(),
+            "iin": iin, "full_name": c.at("full_name").text_for(models.Child.full_name),
+            "birth_certificate": c.at("birth_certificate").text_for(models.Child.birth_certificate),
             "parents": parents, "status": status, "cabinet_iin": cabinet_iin,
         })
     for d in top.at("app_devices").items(optional=True):

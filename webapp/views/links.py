@@ -40,10 +40,9 @@ def register_short_url(app: Flask) -> None:
             return _private(app.make_response(error_page(429)))
         if isinstance(found, links.Opened):
             session[SESSION_KEY] = found.token_hash
-            lang = found.lang
         else:
             session.pop(SESSION_KEY, None)
-            lang = getattr(found, "lang", None) or preferred_lang()  # a dead link: its message's language
+        lang = found.lang or preferred_lang()  # the message's language (a dead link's too), else the visitor's
         return _private(redirect(url_for("links.page", lang=lang), code=303))
 
 

@@ -169,8 +169,7 @@ def confirm(state: ReregState) -> ResponseReturnValue:
     if not form.validate():
         return answers.back_to(PAGE, form, anchor="part-b")
     result = Reregistration(deps()).confirm(state, form.code.data)
-    if isinstance(result, flow.PhoneConfirmed):
-        flash(str(messages.PHONE_CONFIRMED), "success")
+    if isinstance(result, flow.PhoneConfirmed):  # Шаг 1's page says so while it is shown
         return redirect(url_for(PAGE), code=303)
     if not isinstance(result, codes.Verified):
         form.add_error("code", messages.code_refusal(result, links=False))
