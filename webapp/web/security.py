@@ -1,7 +1,7 @@
 """Security headers on every response, proxies, and safe redirect targets."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, request
 
@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
         h.setdefault("X-Content-Type-Options", "nosniff")
         target = urlsplit(h.get("Location", ""))
         if target.netloc and target.netloc == request.host:  # werkzeug's slash redirects name the Host:
-            h["Location"] = target.path + (f"?{target.query}" if target.query else "")  # a path of this site
+            h["Location"] = urlunsplit(("", "", target.path, target.query, target.fragment))  # a path of this site
         if request.method == "POST" or response.mimetype in ("text/html", "application/json"):
             # Pages carry personal data or codes: never kept by browsers or proxies.
             h.setdefault("Cache-Control", "no-store")
