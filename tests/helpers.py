@@ -433,3 +433,21 @@ def take_the_database_down(app: Flask) -> None:
 
 def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
+
+
+# -- where a test starts: Aigerim's journeys, one step in ------------------------------------
+
+def at_password_step(web: Browser, lang: str) -> None:
+    """Sign-in step 2: the IIN and consents sent, the password asked."""
+    web.step1(lang, AIGERIM)
+
+
+def at_code(web: Browser, lang: str) -> None:
+    """Recovery: the code went to her app, the code asked."""
+    web.start_recovery(lang, AIGERIM)
+
+
+def at_new_password(web: Browser, lang: str) -> None:
+    """Recovery: the right code confirmed, the new password asked."""
+    web.start_recovery(lang, AIGERIM)
+    assert web.confirm_code(lang, latest_code(web.app, AIGERIM_PHONE)).has_field("password")

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.helpers import (AIGERIM, AIGERIM_PHONE, MADINA, MADINA_PHONE, Browser, latest_code, make_app, say, t)
+from tests.helpers import (AIGERIM, AIGERIM_PHONE, MADINA, MADINA_PHONE, Browser, at_code, at_new_password,
+                           at_password_step, latest_code, make_app, say, t)
 from webapp.db import new_session
 from webapp.models import AppDevice, Cabinet, Child
 from webapp.services import codes, passwords
@@ -41,18 +42,6 @@ values = st.one_of(
 # How a client may send the fields: a form, multipart with some fields as file parts, or JSON.
 encodings = st.sampled_from(["form", "multipart", "json"])
 
-
-def in_step1(web: Browser, lang: str) -> None:
-    web.step1(lang, AIGERIM)
-
-
-def at_code(web: Browser, lang: str) -> None:
-    web.start_recovery(lang, AIGERIM)
-
-
-def at_new_password(web: Browser, lang: str) -> None:
-    web.start_recovery(lang, AIGERIM)
-    assert web.confirm_code(lang, latest_code(web.app, AIGERIM_PHONE)).has_field("password")
 
 
 def at_applicant(web: Browser, lang: str) -> None:
@@ -82,7 +71,7 @@ Setup = Callable[[Browser, str], None]
 # name: (path, fields, where the visitor is when sending it)
 FORMS: dict[str, tuple[str, list[str], Setup]] = {
     "login": ("/cabinet/login", ["iin", "agree_terms", "agree_contacts"], nowhere),
-    "login_password": ("/cabinet/login/password", ["password", "username"], in_step1),
+    "login_password": ("/cabinet/login/password", ["password", "username"], at_password_step),
     "logout": ("/cabinet/logout", [], nowhere),
     "recovery_start": ("/cabinet/recovery/start", ["iin"], nowhere),
     "recovery_code": ("/cabinet/recovery/code", ["code"], at_code),

@@ -11,7 +11,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from tests.helpers import (AGREE, AIGERIM, AIGERIM_PHONE, AMINA, AMINA_ANSWERS, ARMAN, ERLAN, MADINA, MADINA_PHONE,
-                           Browser, database, latest_code, location, make_app, say, t, wrong)
+                           Browser, at_code, at_new_password, at_password_step, database, latest_code, location,
+                           make_app, say, t, wrong)
 from webapp.models import AuditEvent, CodeLink, ConfirmationCode, Counter, OutboxMessage
 from webapp.services import reregistration
 from webapp.web import messages
@@ -30,18 +31,6 @@ def written(app: Flask) -> tuple[Any, ...]:
 def nothing(web: Browser, lang: str) -> None:
     pass
 
-
-def in_step2(web: Browser, lang: str) -> None:
-    web.step1(lang, AIGERIM)
-
-
-def at_code(web: Browser, lang: str) -> None:
-    web.start_recovery(lang, AIGERIM)
-
-
-def at_new_password(web: Browser, lang: str) -> None:
-    web.start_recovery(lang, AIGERIM)
-    web.confirm_code(lang, latest_code(web.app, AIGERIM_PHONE))
 
 
 def at_case2(web: Browser, lang: str) -> None:
@@ -66,7 +55,7 @@ WEAK = {"password": "short1!A", "password_repeat": "short1!A", "username": AIGER
 # name: (where the visitor is, the form, what is sent, the page the refusal lands on)
 REFUSALS: dict[str, tuple[Callable[[Browser, str], None], str, dict[str, str], str]] = {
     "bad iin": (nothing, "/cabinet/login", {"iin": "90051540123", "agree_terms": "y"}, "/cabinet/login"),
-    "wrong password": (in_step2, "/cabinet/login/password", {"password": "Wrong!pass2026"}, "/cabinet/login/password"),
+    "wrong password": (at_password_step, "/cabinet/login/password", {"password": "Wrong!pass2026"}, "/cabinet/login/password"),
     "bad recovery iin": (nothing, "/cabinet/recovery/start", {"iin": "123"}, "/cabinet/recovery"),
     "wrong code": (at_code, "/cabinet/recovery/code", {"code": "000000"}, "/cabinet/recovery"),
     "malformed code": (at_code, "/cabinet/recovery/code", {"code": "12"}, "/cabinet/recovery"),
