@@ -114,6 +114,7 @@ def test_cancel_asks_first_and_keeps_the_answers_when_told_no(any_page: Page, la
     site = Reregistration(any_page, lang).open()
     site.field("ИИН ребенка").fill(AMINA)
     site.button("Далее").click()  # kept server-side (refused: the rest is empty)
+    expect(site.summary().first).to_be_visible()  # measured on the answer, not the page it replaces
     cancel = site.link("Отмена")
     main = site.button("Далее").bounding_box()
     box = cancel.bounding_box()

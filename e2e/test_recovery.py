@@ -208,6 +208,7 @@ def test_the_unknown_number_page_offers_quick_fixes_then_reregistration(page: Pa
     expect(site.link("Вернуться к вводу кода")).to_be_visible()
     site.check("unknown number")
     site.button("Обновить номер").click()
+    expect(site.button("Да, обновить")).to_be_visible()
     site.check("unknown number, confirm")
     site.button("Да, обновить").click()
     expect(page).to_have_url(re.compile(f"/{lang}/cabinet/reregister\\??$"))

@@ -69,6 +69,9 @@ class SignIn(Site):
         self.open()
         self.step1(iin)
         self.password(password)
+        # Signed in means the cabinet is on the screen: a check made right after the click
+        # would otherwise read a page that is still being replaced.
+        expect(self.button("Выйти")).to_be_visible()
 
 
 class Recovery(Site):
