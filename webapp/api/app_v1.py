@@ -189,13 +189,14 @@ def notifications() -> Response:
     """The device's feed, newest first: each message with its code and link while they work."""
     device = _device()
     after, limit = _cursor()
+    rows = binding.feed_of(deps(), device, after=after, limit=limit)
     items = []
-    for row in binding.feed_of(deps(), device, after=after, limit=limit):
+    for row in rows:
         opened = outbox.open_message(deps().sealer, deps().now, row)
         items.append({"id": row.id, "kind": row.kind, "text": opened.text, "code": opened.code,
                       "link": opened.link, "lang": row.lang,
                       "sent_at": as_utc(row.created_at).replace(microsecond=0).isoformat()})
-    newest = max([after, *(row_id for row_id in (item["id"] for item in items) if isinstance(row_id, int))])
+    newest = max([after, *(row.id for row in rows)])
     return jsonify(notifications=items, next_after=newest)
 
 
